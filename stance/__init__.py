@@ -1,0 +1,13 @@
+"""stance: sentence-level stance toward security guarantees for Russia.
+
+Examples
+--------
+>>> import stance
+>>> model = stance.load_model()                      # doctest: +SKIP
+>>> model.predict(["Russia's security fears are a pretext."])  # doctest: +SKIP
+array(['anti'], dtype=object)
+"""
+from stance.model import load_model  # noqa: E402
+
+__all__ = ["load_model"]
+__version__ = "0.1.0"

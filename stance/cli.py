@@ -1,0 +1,173 @@
+"""Command line: ``stance --help``. A thin layer over the library functions."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from stance.config import DEFAULT_MODEL_PATH, SPLITS_PATH
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="stance")
+def main() -> None:
+    """Sentence-level stance toward security guarantees for Russia.
+
+    Typical flow: train -> evaluate -> label -> aggregate.
+    """
+
+
+@main.command()
+@click.option("--data", "data_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL with 'text' and 'label' (repeatable). Default: the corpus' train+dev splits.")
+@click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH), show_default=True,
+              help="Where to write the model; its card goes beside it.")
+@click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip).")
+@click.option("--if-changed", is_flag=True, help="Do nothing if the model was trained on exactly this data.")
+def train(data_paths, out, cv_folds, if_changed) -> None:
+    """Train the stance model and write it with its JSON card."""
+    from stance.train import train as run_train
+
+    try:
+        card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    if card is None:
+        click.echo(f"{out} is up to date with its training data")
+        return
+    counts = card["training_data"]["label_counts"]
+    click.echo(f"trained on {card['training_data']['n_sentences']} sentences {counts} -> {out}")
+    if "metrics" in card:
+        from stance.metrics import headline
+
+        click.echo(f"grouped CV: {headline(card['metrics']['grouped_cv'])}")
+
+
+@main.command()
+@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="JSONL with at least 'text' and 'label'.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def evaluate(data_path, model_path, as_json) -> None:
+    """Score a model on labelled sentences: macro-F1, F_avg, per class, confusion."""
+    from stance.dataset import read_jsonl
+    from stance.metrics import classification_metrics, headline
+    from stance.model import load_model
+
+    df = read_jsonl(data_path)
+    if not {"text", "label"} <= set(df.columns):
+        _fail(f"{data_path}: each line needs 'text' and 'label'.")
+    model = _load(model_path)
+    metrics = classification_metrics(df["label"].tolist(), model.predict(df["text"].tolist()))
+    if as_json:
+        click.echo(json.dumps(metrics))
+        return
+    click.echo(headline(metrics))
+    for label, m in metrics["per_class"].items():
+        click.echo(f"  {label:8s} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} n={m['support']}")
+    click.echo(f"confusion (rows true, cols predicted {metrics['confusion']['labels']}):")
+    for label, row in zip(metrics["confusion"]["labels"], metrics["confusion"]["matrix"]):
+        click.echo(f"  {label:8s} {row}")
+
+
+def _load(model_path):
+    from stance.model import ModelIntegrityError, load_model
+
+    try:
+        return load_model(model_path)
+    except (ModelIntegrityError, FileNotFoundError) as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Sentence labels; format from the extension: .parquet, .csv or .jsonl.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True)
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
+              help="Rejected articles with reasons (default: <out>.errors.csv).")
+@click.option("--batch-size", type=int, default=32, show_default=True, help="Documents per nlp.pipe batch.")
+@click.option("--n-process", type=int, default=1, show_default=True, help="spaCy worker processes.")
+def label(inputs, out, model_path, errors_path, batch_size, n_process) -> None:
+    """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders)."""
+    from stance.corpus import CorpusError
+    from stance.label import label_files
+
+    _load(model_path)  # fail early, with the card check's message
+    try:
+        summary = label_files(list(inputs), out, model_path=model_path, errors_path=errors_path,
+                              batch_size=batch_size, n_process=n_process)
+    except (CorpusError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(summary.line(), err=True)
+
+
+@main.command()
+@click.argument("labels_path", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--by", type=click.Choice(["outlet", "doc_id"]), default="outlet", show_default=True)
+@click.option("--own-voice", is_flag=True, help="Exclude attributed sentences (the outlet's own voice only).")
+@click.option("--include-boilerplate", is_flag=True, help="Keep page furniture (excluded by default).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the table (.csv or .parquet).")
+def aggregate(labels_path, by, own_voice, include_boilerplate, out) -> None:
+    """Net stance per outlet or article, with a 95% interval."""
+    from stance.aggregate import aggregate as run_aggregate, format_table
+    from stance.label import read_table, write_table
+
+    table = run_aggregate(read_table(labels_path), by=by, own_voice=own_voice,
+                          exclude_boilerplate=not include_boilerplate)
+    if out:
+        if Path(out).suffix.lower() not in (".csv", ".parquet"):
+            _fail(f"{out}: --out must end in .csv or .parquet.")
+        write_table(table, out)
+    click.echo(format_table(table))
+
+
+@main.group()
+def corpus() -> None:
+    """Inspect and validate the annotated corpus."""
+
+
+@corpus.command("check")
+def corpus_check() -> None:
+    """Validate labels, texts, ids and splits; exit 1 on any problem."""
+    from stance.dataset import check_corpus, load_annotations, load_splits
+
+    df = load_annotations()
+    problems = check_corpus(df, load_splits(SPLITS_PATH))
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    counts = df.groupby(["split", "label"]).size().unstack(fill_value=0)
+    click.echo(f"corpus OK: {len(df)} sentences, {df['doc_id'].nunique()} documents\n{counts.to_string()}")
+
+
+@corpus.command("export")
+@click.option("--split", "split_names", multiple=True, type=click.Choice(["train", "dev", "test"]),
+              help="Splits to export (repeatable; default all).")
+@click.option("--source", type=click.Choice(["seed", "authored"]), help="Only seed or only authored sentences.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL to write.")
+def corpus_export(split_names, source, out) -> None:
+    """Write annotated sentences as JSONL (input for `stance evaluate` or `stance train --data`)."""
+    from stance.dataset import load_annotations
+    from stance.label import write_table
+
+    df = load_annotations()
+    if split_names:
+        df = df[df["split"].isin(split_names)]
+    if source:
+        df = df[df["source"] == source]
+    write_table(df.drop(columns=["file"]), out)
+    click.echo(f"{len(df)} sentences -> {out}")
+
+
+if __name__ == "__main__":
+    main()

