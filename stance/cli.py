@@ -150,6 +150,19 @@ def corpus_check() -> None:
     click.echo(f"corpus OK: {len(df)} sentences, {df['doc_id'].nunique()} documents\n{counts.to_string()}")
 
 
+@corpus.command("split")
+def corpus_split() -> None:
+    """Give every new document a train/dev/test split; existing assignments never change."""
+    from stance.dataset import assign_splits, load_annotations, load_splits, write_splits
+
+    df = load_annotations(splits_path=None)
+    existing = load_splits(SPLITS_PATH) if SPLITS_PATH.exists() else {}
+    splits = assign_splits(df, existing)
+    write_splits(splits, SPLITS_PATH)
+    added = len(splits) - len(existing)
+    click.echo(f"{len(splits)} documents in {SPLITS_PATH} ({added} new)")
+
+
 @corpus.command("export")
 @click.option("--split", "split_names", multiple=True, type=click.Choice(["train", "dev", "test"]),
               help="Splits to export (repeatable; default all).")

@@ -36,12 +36,24 @@ def annotation_files(directory: Path = ANNOTATIONS_DIR) -> list[Path]:
 
 def load_annotations(directory: Path = ANNOTATIONS_DIR, splits_path: Path | None = SPLITS_PATH) -> pd.DataFrame:
     """All annotated sentences as one DataFrame, with a ``split`` column when splits exist."""
-    frames = [read_jsonl(path).assign(file=path.name) for path in annotation_files(directory)]
+    frames = [with_defaults(read_jsonl(path), path) for path in annotation_files(directory)]
     if not frames:
         raise FileNotFoundError(f"{directory}: no annotation files (*.jsonl).")
     df = pd.concat(frames, ignore_index=True)
     if splits_path is not None and Path(splits_path).exists():
         df["split"] = df["doc_id"].map(load_splits(splits_path))
+    return df
+
+
+def with_defaults(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Fill derivable fields: ``id`` from doc and sentence index, ``source`` from the folder, ``outlet``."""
+    df = df.assign(file=path.name)
+    if "id" not in df:
+        df["id"] = df["doc_id"] + "-" + df["sent_idx"].astype(int).map("{:03d}".format)
+    if "source" not in df:
+        df["source"] = "authored" if path.parent.name == "authored" else "seed"
+    if "outlet" not in df:
+        df["outlet"] = df["source_style"]
     return df
 
 

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from stance.preprocess import FEATURE_COLUMNS, MENTION_NAMES, cached_nlp, parse_units, pipeline_info
 
@@ -44,7 +45,7 @@ CUE_LEXICONS = {
 }
 
 
-class CueLexiconCounter(BaseEstimator, TransformerMixin):
+class CueLexiconCounter(TransformerMixin, BaseEstimator):
     """Count pro and anti evaluative cues in negation-marked lemma strings.
 
     Parameters
@@ -54,7 +55,7 @@ class CueLexiconCounter(BaseEstimator, TransformerMixin):
 
     Examples
     --------
-    >>> CueLexiconCounter().fit(["x"]).transform(["a mere pretext", "NEG_pretext"]).toarray()
+    >>> CueLexiconCounter().fit([["x"]]).transform([["a mere pretext"], ["NEG_pretext"]]).toarray()
     array([[0., 1.],
            [1., 0.]])
     """
@@ -63,15 +64,23 @@ class CueLexiconCounter(BaseEstimator, TransformerMixin):
         self.lexicons = lexicons
 
     def fit(self, X, y=None):
+        validate_data(self, X, dtype=None, ensure_all_finite=False)
         lexicons = self.lexicons or CUE_LEXICONS
         self.sides_ = sorted(lexicons)
         self.patterns_ = {side: _cue_pattern(lexicons[side]) for side in self.sides_}
-        self.n_features_in_ = 1
         return self
 
     def transform(self, X):
-        rows = [self._count(str(text)) for text in _as_strings(X)]
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        rows = [self._count(" ".join(map(str, row))) for row in X]
         return sparse.csr_matrix(np.asarray(rows, dtype=float).reshape(len(rows), len(self.sides_)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        return tags
 
     def _count(self, text: str) -> list[float]:
         plain = {side: 0.0 for side in self.sides_}
@@ -104,7 +113,7 @@ def _as_strings(X) -> list:
     return list(np.asarray(X, dtype=object).ravel())
 
 
-class SpacySentenceFeaturizer(BaseEstimator, TransformerMixin):
+class SpacySentenceFeaturizer(TransformerMixin, BaseEstimator):
     """Raw sentences to stance feature records, via the project's spaCy pipeline.
 
     Each input string is treated as one sentence, whatever spaCy's segmenter

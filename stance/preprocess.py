@@ -83,14 +83,38 @@ FEATURE_COLUMNS = ("text", "lemmas", "negated", "attributed", "boilerplate") + t
 )
 
 
+SHORT_LINE_TOKENS = 12  # headings, captions, credits, bylines: never split inside
+
+
 @Language.component("stance_paragraphs", assigns=["token.is_sent_start"])
 def stance_paragraphs(doc: Doc) -> Doc:
-    """Start a new sentence after every line break."""
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if "\n" in previous.text or "\n" in previous.whitespace_:
-            token.is_sent_start = True
+    """Start a sentence at every line; keep short lines (headings, credits) whole."""
+    for start, end in _lines(doc):
+        doc[start].is_sent_start = True
+        if end - start <= SHORT_LINE_TOKENS and not _has_inner_stop(doc[start:end - 1]):
+            for token in doc[start + 1:end]:
+                token.is_sent_start = False
     return doc
+
+
+def _has_inner_stop(tokens) -> bool:
+    return any(t.text in (".", "!", "?") for t in tokens)
+
+
+def _lines(doc: Doc) -> Iterator[tuple[int, int]]:
+    """(start, end) token offsets of each line's non-space content."""
+    start = None
+    for token in doc:
+        breaks = "\n" in token.text or "\n" in token.whitespace_
+        if start is None and not token.is_space:
+            start = token.i
+        if breaks and start is not None:
+            end = token.i + (0 if token.is_space else 1)
+            if end > start:
+                yield start, end
+            start = None
+    if start is not None:
+        yield start, len(doc)
 
 
 @Language.component(

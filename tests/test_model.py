@@ -1,0 +1,75 @@
+import json
+
+import joblib
+import numpy as np
+import pytest
+
+from stance.model import ModelIntegrityError, build_pipeline, card_path, file_sha256, load_model, read_card
+
+
+def test_text_in_api(small_model):
+    model = load_model(small_model)
+    sentences = ["Russia's security fears are a pretext for conquest.", "The interview was broadcast on 3 December."]
+    labels = model.predict(sentences)
+    proba = model.predict_proba(sentences)
+    assert set(labels) <= {"pro", "anti", "neutral"}
+    assert proba.shape == (2, 3) and np.allclose(proba.sum(axis=1), 1)
+    assert sorted(model.classes_) == ["anti", "neutral", "pro"]
+
+
+def test_card_records_provenance(small_model):
+    card = read_card(small_model)
+    assert card["sha256"] == file_sha256(small_model)
+    assert len(card["training_data"]["sha256"]) == 64
+    assert sum(card["training_data"]["label_counts"].values()) == card["training_data"]["n_sentences"]
+    assert card["spacy_pipeline"]["components"][-1] == "stance_sentence_features"
+    assert "ner" not in card["spacy_pipeline"]["components"]
+    assert {"spacy", "scikit-learn", "python"} <= set(card["libraries"])
+    assert card["created"]
+
+
+def test_tampered_model_file_is_refused(small_model, tmp_path):
+    copy = tmp_path / "m.joblib"
+    copy.write_bytes(small_model.read_bytes() + b"\0")
+    card_path(copy).write_text(card_path(small_model).read_text())
+    with pytest.raises(ModelIntegrityError, match="does not match its card"):
+        load_model(copy)
+
+
+def test_missing_card_is_refused(small_model, tmp_path):
+    copy = tmp_path / "m.joblib"
+    copy.write_bytes(small_model.read_bytes())
+    with pytest.raises(ModelIntegrityError, match="no model card"):
+        load_model(copy)
+
+
+def test_spacy_pipeline_mismatch_is_refused(small_model, tmp_path):
+    copy = tmp_path / "m.joblib"
+    copy.write_bytes(small_model.read_bytes())
+    card = read_card(small_model)
+    card["spacy_pipeline"]["version"] = "0.0.1"
+    card_path(copy).write_text(json.dumps(card))
+    with pytest.raises(ModelIntegrityError, match="trained with spaCy pipeline"):
+        load_model(copy)
+
+
+def test_missing_model_says_how_to_train(tmp_path):
+    with pytest.raises(FileNotFoundError, match="stance train"):
+        load_model(tmp_path / "none.joblib")
+
+
+def test_pickled_model_does_not_carry_the_spacy_pipeline(small_model):
+    # the nlp object is loaded by name at run time; the pickle stays small
+    assert small_model.stat().st_size < 20_000_000
+    assert "nlp" not in vars(joblib.load(small_model).named_steps["spacy"])
+
+
+def test_bundled_default_model_loads_and_matches_its_card():
+    from stance.config import DEFAULT_MODEL_PATH
+
+    model = load_model(DEFAULT_MODEL_PATH)
+    assert model.predict(["NATO threatens no one."])[0] in {"pro", "anti", "neutral"}
+
+
+def test_build_pipeline_steps():
+    assert [name for name, _ in build_pipeline().steps] == ["spacy", "features", "clf"]
