@@ -110,23 +110,61 @@ def label(inputs, out, model_path, errors_path, batch_size, n_process) -> None:
     click.echo(summary.line(), err=True)
 
 
+def selection_options(command):
+    """The sentence-selection options shared by `aggregate`, `plot` and `report`."""
+    options = [
+        click.option("--own-voice", is_flag=True, help="Exclude attributed sentences (the outlet's own voice only)."),
+        click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+                     help="Ignore sentences whose top class probability is below this."),
+        click.option("--exclude-boilerplate/--include-boilerplate", default=True, show_default=True,
+                     help="Drop page furniture (credits, newsletter prompts, navigation)."),
+        click.option("--keep-duplicates", is_flag=True,
+                     help="Count near-duplicate articles every time (default: once per outlet)."),
+        click.option("--fold-across-outlets", is_flag=True,
+                     help="Count one story once overall, even when several outlets ran it."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _read_labels(labels_path):
+    from stance.label import read_table
+
+    try:
+        return read_table(labels_path)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+def _echo_dropped(dropped: dict) -> None:
+    shown = ", ".join(f"{name.replace('_', ' ')}: {n}" for name, n in dropped.items() if n)
+    click.echo(f"excluded -- {shown}" if shown else "excluded -- nothing", err=True)
+
+
 @main.command()
 @click.argument("labels_path", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
-@click.option("--by", type=click.Choice(["outlet", "doc_id"]), default="outlet", show_default=True)
-@click.option("--own-voice", is_flag=True, help="Exclude attributed sentences (the outlet's own voice only).")
-@click.option("--include-boilerplate", is_flag=True, help="Keep page furniture (excluded by default).")
+@click.option("--by", type=click.Choice(["outlet", "doc_id", "month", "outlet-month"]), default="outlet",
+              show_default=True, help="Group by outlet, article, month, or outlet x month (needs dates).")
+@selection_options
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the table (.csv or .parquet).")
-def aggregate(labels_path, by, own_voice, include_boilerplate, out) -> None:
-    """Net stance per outlet or article, with a 95% interval."""
+def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, keep_duplicates,
+              fold_across_outlets, out) -> None:
+    """Net stance per outlet, article or month, with a 95% interval."""
     from stance.aggregate import aggregate as run_aggregate, format_table
-    from stance.label import read_table, write_table
+    from stance.label import write_table
 
-    table = run_aggregate(read_table(labels_path), by=by, own_voice=own_voice,
-                          exclude_boilerplate=not include_boilerplate)
+    if out and Path(out).suffix.lower() not in (".csv", ".parquet"):
+        _fail(f"{out}: --out must end in .csv or .parquet.")
+    try:
+        table = run_aggregate(_read_labels(labels_path), by=by, own_voice=own_voice,
+                              exclude_boilerplate=exclude_boilerplate, min_confidence=min_confidence,
+                              keep_duplicates=keep_duplicates, fold_across_outlets=fold_across_outlets)
+    except ValueError as exc:
+        _fail(str(exc))
     if out:
-        if Path(out).suffix.lower() not in (".csv", ".parquet"):
-            _fail(f"{out}: --out must end in .csv or .parquet.")
         write_table(table, out)
+    _echo_dropped(table.attrs["dropped"])
     click.echo(format_table(table))
 
 
@@ -161,6 +199,34 @@ def corpus_split() -> None:
     write_splits(splits, SPLITS_PATH)
     added = len(splits) - len(existing)
     click.echo(f"{len(splits)} documents in {SPLITS_PATH} ({added} new)")
+
+
+@corpus.command("dedup")
+@click.option("--threshold", type=float, default=0.85, show_default=True,
+              help="Cosine of character 3-5-gram TF-IDF vectors at or above which two sentences are near-duplicates.")
+@click.option("--apply", "apply_changes", is_flag=True, help="Remove the duplicates from the annotation files.")
+def corpus_dedup(threshold, apply_changes) -> None:
+    """List authored sentences that near-duplicate an earlier one (seed sentences are never removed)."""
+    from stance.dataset import duplicate_rows, load_annotations, write_annotations
+
+    df = load_annotations()
+    dups = duplicate_rows(df, threshold)
+    text = df.set_index("id")["text"]
+    for row in dups.itertuples():
+        click.echo(f"{row.id} ~ {row.duplicate_of} ({row.cosine:.2f}): {text[row.id][:70]!r}")
+    click.echo(f"{len(dups)} near-duplicates at cosine >= {threshold} among {len(df)} sentences")
+    if apply_changes and len(dups):
+        write_annotations(df[~df["id"].isin(dups["id"])])
+        click.echo(f"removed {len(dups)} sentences")
+
+
+@corpus.command("stats")
+def corpus_stats() -> None:
+    """Print the datasheet's count tables (Markdown)."""
+    from stance.dataset import corpus_tables, load_annotations, markdown_table
+
+    for name, table in corpus_tables(load_annotations()).items():
+        click.echo(f"\n### by {name}\n\n{markdown_table(table)}")
 
 
 @corpus.command("export")

@@ -26,6 +26,8 @@ REGISTERS = ("wire", "oped", "thinktank", "editorial", "official", "interview", 
 SOURCES = ("seed", "authored")
 REQUIRED = ("id", "doc_id", "sent_idx", "outlet", "source", "register", "text", "label", "attributed")
 NEAR_DUPLICATE_THRESHOLD = 0.85
+FIELD_ORDER = ("id", "doc_id", "sent_idx", "outlet", "source_style", "register", "source", "text", "label",
+               "attributed", "note")
 
 
 def annotation_files(directory: Path = ANNOTATIONS_DIR) -> list[Path]:
@@ -135,6 +137,35 @@ def find_near_duplicates(texts: list[str], threshold: float = NEAR_DUPLICATE_THR
     return sorted(zip(sims.row[keep].tolist(), sims.col[keep].tolist(), np.round(sims.data[keep], 3).tolist()))
 
 
+def duplicate_rows(df: pd.DataFrame, threshold: float = NEAR_DUPLICATE_THRESHOLD) -> pd.DataFrame:
+    """Authored rows that near-duplicate an earlier row (seed rows are real text and always kept).
+
+    Returns one row per duplicate with the ``id`` it repeats and the cosine.
+    """
+    pairs = find_near_duplicates(df["text"].tolist(), threshold)
+    ids, sources = df["id"].tolist(), df["source"].tolist()
+    found = {}
+    for i, j in ((i, j) if sources[j] == "authored" else (j, i) for i, j, _ in pairs):
+        if sources[j] == "authored" and ids[j] not in found:
+            found[ids[j]] = ids[i]
+    sims = {(ids[i], ids[j]): c for i, j, c in pairs}
+    rows = [{"id": dup, "duplicate_of": orig, "cosine": sims.get((orig, dup), sims.get((dup, orig)))}
+            for dup, orig in found.items()]
+    return pd.DataFrame(rows, columns=["id", "duplicate_of", "cosine"])
+
+
+def write_annotations(df: pd.DataFrame, directory: Path = ANNOTATIONS_DIR) -> None:
+    """Rewrite the annotation files from ``df`` (its ``file`` column says which file a row belongs to)."""
+    directory = Path(directory)
+    for path in annotation_files(directory):
+        rows = df[df["file"] == path.name]
+        columns = [c for c in FIELD_ORDER if c in rows.columns]
+        with open(path, "w", encoding="utf-8") as fh:
+            for row in rows[columns].to_dict("records"):
+                row = {k: v for k, v in row.items() if not (isinstance(v, float) and v != v)}  # drop NaN
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
 def check_corpus(df: pd.DataFrame, splits: dict | None = None) -> list[str]:
     """Problems that make the corpus unusable; an empty list means it is valid.
 
@@ -178,3 +209,26 @@ def featurize(df: pd.DataFrame, nlp, batch_size: int = 64) -> pd.DataFrame:
     from stance.preprocess import parse_units
 
     return pd.DataFrame(parse_units(df["text"].tolist(), nlp, batch_size=batch_size), index=df.index)
+
+
+def corpus_tables(df: pd.DataFrame) -> dict:
+    """Counts for the datasheet: label by source, split, register and attribution."""
+    label_cols = list(LABELS)
+
+    def crosstab(column: str) -> pd.DataFrame:
+        table = pd.crosstab(df[column], df["label"]).reindex(columns=label_cols, fill_value=0)
+        table["total"] = table.sum(axis=1)
+        table.loc["all"] = table.sum()
+        return table
+
+    tables = {name: crosstab(name) for name in ("source", "split", "register", "attributed")}
+    tables["documents"] = df.groupby(["source", "split"])["doc_id"].nunique().unstack(fill_value=0)
+    return tables
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A DataFrame as a GitHub Markdown table (index as first column)."""
+    header = [str(table.index.name or "")] + [str(c) for c in table.columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join([str(i)] + [str(v) for v in row]) + " |" for i, row in zip(table.index, table.values)]
+    return "\n".join(lines)
