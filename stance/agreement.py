@@ -4,7 +4,9 @@ from __future__ import annotations
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
-from stance.config import LABELS
+from stance.config import CORPUS_DIR, LABELS
+
+AGREEMENT_DIR = CORPUS_DIR / "agreement"
 
 
 
@@ -49,3 +51,24 @@ def kappa_table(pairs: pd.DataFrame) -> dict:
 def disagreements(pairs: pd.DataFrame) -> pd.DataFrame:
     """Sentences the two passes labelled differently."""
     return pairs.loc[pairs["label_1"] != pairs["label_2"], ["doc_id", "text", "label_1", "label_2"]]
+
+
+def first_pass(corpus: pd.DataFrame, adjudication: pd.DataFrame) -> pd.DataFrame:
+    """The first annotator's labels: the corpus as committed, with adjudicated changes undone."""
+    before = adjudication.set_index("id")["first"]
+    restored = corpus.copy()
+    hit = restored["id"].isin(before.index)
+    restored.loc[hit, "label"] = restored.loc[hit, "id"].map(before)
+    return restored
+
+
+def agreement_report(corpus: pd.DataFrame, directory=AGREEMENT_DIR) -> dict:
+    """Kappa of the committed independent second pass against the first pass, overall and by source."""
+    second = pd.read_json(directory / "second_pass.jsonl", lines=True)
+    adjudication = pd.read_json(directory / "adjudication.jsonl", lines=True)
+    pairs = paired_labels(first_pass(corpus, adjudication), second)
+    report = {"all": kappa_table(pairs)}
+    for source, group in pairs.groupby("source"):
+        report[source] = kappa_table(group)
+    report["adjudicated"] = int(len(adjudication))
+    return report

@@ -168,6 +168,28 @@ def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, k
     click.echo(format_table(table))
 
 
+@main.command()
+@click.argument("labels_path", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Figure file: .png, .svg, or .html (a self-contained page with the table).")
+@click.option("--kind", type=click.Choice(["all", "net", "shares", "time"]), default="all", show_default=True,
+              help="net stance with intervals, label shares, stance per month, or all that apply.")
+@click.option("--by", type=click.Choice(["outlet", "doc_id"]), default="outlet", show_default=True)
+@selection_options
+def plot(labels_path, out, kind, by, **selection) -> None:
+    """Plot net stance per outlet (or article) with 95% intervals, label shares, and stance over time."""
+    from stance.plots import save_figure, selection_note, stance_figure
+
+    try:
+        fig, table = stance_figure(_read_labels(labels_path), kind=kind, by=by, **selection)
+        save_figure(fig, out, title=f"Stance toward security guarantees for Russia, by {by}",
+                    intro=selection_note(**selection), table=table)
+    except ValueError as exc:
+        _fail(str(exc))
+    _echo_dropped(table.attrs["dropped"])
+    click.echo(f"{len(table)} groups -> {out}")
+
+
 @main.group()
 def corpus() -> None:
     """Inspect and validate the annotated corpus."""
@@ -227,6 +249,15 @@ def corpus_stats() -> None:
 
     for name, table in corpus_tables(load_annotations()).items():
         click.echo(f"\n### by {name}\n\n{markdown_table(table)}")
+
+
+@corpus.command("agreement")
+def corpus_agreement() -> None:
+    """Cohen's kappa between the first pass and the independent second pass (corpus/agreement/)."""
+    from stance.agreement import agreement_report
+    from stance.dataset import load_annotations
+
+    click.echo(json.dumps(agreement_report(load_annotations()), indent=1))
 
 
 @corpus.command("export")

@@ -32,3 +32,13 @@ def test_pairs_match_on_text_not_position():
     second = _ann(["anti", "pro", "neutral"], texts=["b", "a", "edited"])
     pairs = paired_labels(first, second)
     assert len(pairs) == 2 and (pairs["label_1"] == pairs["label_2"]).all()
+
+
+def test_committed_second_pass_covers_400_sentences_and_every_seed_article():
+    from stance.agreement import agreement_report
+    from stance.dataset import load_annotations
+
+    report = agreement_report(load_annotations())
+    assert report["all"]["n"] >= 400
+    assert report["seed"]["n"] >= 160  # every seed sentence; repeated passages pair once
+    assert -1 <= report["all"]["overall"] <= 1
