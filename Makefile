@@ -12,6 +12,7 @@ ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet
 OUTLETS     := reports/outlets.csv
+REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
@@ -50,6 +51,11 @@ $(LABELS): $(MODEL) $(ARTICLES) | $(STAMP)
 
 aggregate: $(LABELS) ## Per-outlet stance table with 95% intervals
 	$(STANCE) aggregate $(LABELS) --by outlet --out $(OUTLETS)
+
+report: $(REPORT) ## Per-outlet figures, coloured articles and summary.md for the bundled articles in reports/
+
+$(REPORT): $(LABELS) | $(STAMP)
+	$(STANCE) report $(LABELS) --out-dir reports --model $(MODEL)
 
 demo: setup train label aggregate ## First command: set up, train if needed, label the bundled articles, print the outlet table
 

@@ -397,7 +397,7 @@ def format_table(table: pd.DataFrame) -> str:
     shown = table.copy()
     for col in shown.columns:
         if col.startswith("net"):
-            shown[col] = shown[col].map("{:+.2f}".format)
+            shown[col] = shown[col].map(lambda v: f"{round(v, 2) + 0.0:+.2f}")  # no "-0.00"
         elif col.startswith("share"):
             shown[col] = shown[col].map("{:.2f}".format)
     return shown.to_string(index=False)

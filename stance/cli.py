@@ -190,6 +190,75 @@ def plot(labels_path, out, kind, by, **selection) -> None:
     click.echo(f"{len(table)} groups -> {out}")
 
 
+@main.command()
+@click.argument("sentences", nargs=-1)
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True)
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True, help="Features to show per sentence.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per sentence instead of text.")
+@click.option("--article", "doc_id", help="Instead of sentences: write this article's sentences coloured by label.")
+@click.option("--labels", "labels_path", type=click.Path(exists=True, dir_okay=False),
+              help="Labels table holding --article (output of `stance label`).")
+@click.option("--out", type=click.Path(dir_okay=False), help="HTML page to write for --article.")
+def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> None:
+    """Show why the model labels SENTENCES as it does: probabilities and the features behind them.
+
+    With --article DOC_ID --labels LABELS --out PAGE.html, write that article
+    with every sentence coloured by its label instead.
+    """
+    if doc_id is not None:
+        _explain_article(doc_id, labels_path, out, sentences)
+        return
+    if not sentences:
+        _fail('give one or more sentences, e.g. stance explain "Russia has legitimate concerns."')
+    from stance.explain import NotExplainable, explain_sentence, feature_names, linear_model
+
+    model = _load(model_path)
+    try:
+        linear, names = linear_model(model), feature_names(model)
+    except NotExplainable as exc:
+        _fail(str(exc))
+    for sentence in sentences:
+        explanation = explain_sentence(model, sentence, linear=linear, names=names)
+        click.echo(json.dumps(explanation.to_dict(top)) if as_json else explanation.to_text(top) + "\n")
+
+
+def _explain_article(doc_id, labels_path, out, sentences) -> None:
+    from stance.explain import article_html
+
+    if sentences or not labels_path or not out:
+        _fail("--article needs --labels LABELS and --out PAGE.html, and no sentences.")
+    try:
+        page = article_html(_read_labels(labels_path), doc_id)
+    except ValueError as exc:
+        _fail(str(exc))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(page, encoding="utf-8")
+    click.echo(f"{doc_id} -> {out}")
+
+
+@main.command()
+@click.argument("labels_path", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out-dir", type=click.Path(file_okay=False), default="reports", show_default=True)
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True, help="The model that produced LABELS; the summary quotes its card.")
+@click.option("--min-confidence", type=click.FloatRange(0, 1), default=None,
+              help="Ignore sentences whose top class probability is below this.")
+@click.option("--exclude-boilerplate/--include-boilerplate", default=True, show_default=True)
+@click.option("--keep-duplicates", is_flag=True, help="Count near-duplicate articles every time.")
+@click.option("--fold-across-outlets", is_flag=True, help="Count one story once overall.")
+def report(labels_path, out_dir, model_path, **selection) -> None:
+    """Write per-outlet figures, article pages and summary.md (all sentences and own voice) into --out-dir."""
+    from stance.report import build_report
+
+    try:
+        summary = build_report(_read_labels(labels_path), out_dir, model_path=model_path,
+                               labels_name=str(labels_path), **selection)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(f"report -> {summary}")
+
+
 @main.group()
 def corpus() -> None:
     """Inspect and validate the annotated corpus."""
