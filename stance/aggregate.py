@@ -343,6 +343,7 @@ def group_table(labels: pd.DataFrame, keys: list[str], n_boot: int = N_BOOTSTRAP
     table["net_low"] = np.minimum(low, table["net_stance"])
     table["net_high"] = np.maximum(high, table["net_stance"])
     table.index.names = keys
+    table.columns.name = None  # crosstab's "label" would head the printed table
     return table.reset_index()
 
 

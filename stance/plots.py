@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 
 COLOURS = {"pro": "#2166ac", "neutral": "#bdbdbd", "anti": "#b2182b"}  # blue / grey / red, colour-blind safe
+LINE_COLOURS = {**COLOURS, "neutral": "#636363"}  # the bars' light grey is too faint for a line
 STACK_ORDER = ("pro", "neutral", "anti")
 FIGURE_FORMATS = (".png", ".svg", ".html")
 TOPIC = "security guarantees for Russia"
@@ -39,13 +40,13 @@ def group_name(key: str) -> str:
 
 
 def _rows_height(n_rows: int) -> float:
-    return 1.6 + 0.45 * max(n_rows, 1)
+    return 1.6 + 0.6 * max(n_rows, 1)
 
 
 def group_labels(table: pd.DataFrame, key: str = "outlet") -> list[str]:
     """Tick labels naming each group and how many sentences and articles stand behind it."""
     sided = table["n_pro"] + table["n_anti"]
-    return [f"{name}  ({s} pro/anti of {n} sent., {k} art.)"
+    return [f"{name}\n{s} pro/anti of {n} sentences, {k} article{'s' if k != 1 else ''}"
             for name, s, n, k in zip(table[key], sided, table["n_sentences"], table["n_articles"])]
 
 
@@ -181,7 +182,7 @@ def plot_calibration(y_true, proba: np.ndarray, classes, ax: Axes | None = None,
     y_true = np.asarray(y_true)
     for i, label in enumerate(classes):
         observed, predicted = calibration_curve(y_true == label, proba[:, i], n_bins=n_bins, strategy="quantile")
-        ax.plot(predicted, observed, marker="o", color=COLOURS.get(label), label=label)
+        ax.plot(predicted, observed, marker="o", color=LINE_COLOURS.get(label), label=label)
     ax.plot([0, 1], [0, 1], linestyle="--", color="#999999", label="perfect")
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="predicted probability", ylabel="observed frequency",
            title=f"Calibration, one class against the rest (n={len(y_true)})")

@@ -35,8 +35,8 @@ def test_net_stance_plot_has_one_sorted_entry_per_outlet_with_counts(labels):
     ax = plot_net_stance(table).axes[0]
     ticks = tick_texts(ax)
     assert len(ticks) == len(OUTLETS)
-    assert [t.split("  (")[0] for t in ticks] == table.sort_values("net_stance")["outlet"].tolist()
-    assert all("sent." in t and "art." in t for t in ticks)
+    assert [t.split("\n")[0] for t in ticks] == table.sort_values("net_stance")["outlet"].tolist()
+    assert all("pro/anti of" in t and "sentences" in t and "article" in t for t in ticks)
     assert "95%" in ax.get_title() and "security guarantees for Russia" in ax.get_title()
 
 
