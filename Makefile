@@ -64,3 +64,4 @@ test: $(STAMP) ## Second command: run the test suite
 
 clean: ## Remove generated files (keeps .venv and the committed model)
 	rm -rf build reports/seed-labels.* reports/outlets.csv
+	rm -rf $(REPORT) reports/outlets-own-voice.png reports/articles  # reports/outlets.png stays: the README shows it

@@ -224,14 +224,18 @@ def sentence_span(row) -> str:
     probs = " · ".join(f"{label} {row[f'p_{label}']:.2f}" for label in LABELS if f"p_{label}" in row)
     flags = [name for name in ("attributed", "boilerplate") if bool(row.get(name, False))]
     tooltip = row["label"] + (f": {probs}" if probs else "") + (f" ({', '.join(flags)})" if flags else "")
-    style = (f"background:{LABEL_BACKGROUND[row['label']]};border-bottom:2px solid {LABEL_BORDER[row['label']]};"
+    style = (f"padding:1px 2px;background:{LABEL_BACKGROUND[row['label']]};"
+             f"border-bottom:2px solid {LABEL_BORDER[row['label']]};"
              + ("font-style:italic;" if "attributed" in flags else "")
              + ("color:#999999;" if "boilerplate" in flags else ""))
     return f'<span class="{row["label"]}" title="{html.escape(tooltip)}" style="{style}">{html.escape(str(row["text"]))}</span>'
 
 
-def article_html(labels: pd.DataFrame, doc_id: str | None = None) -> str:
-    """A self-contained HTML page of one article, each sentence coloured by its label.
+def article_fragment(labels: pd.DataFrame, doc_id: str | None = None) -> str:
+    """One article as an HTML ``<div>``, each sentence coloured by its label.
+
+    Styles are inline only, so the fragment can be shown inside a notebook
+    (``IPython.display.HTML``) without restyling the page around it.
 
     Parameters
     ----------
@@ -249,14 +253,20 @@ def article_html(labels: pd.DataFrame, doc_id: str | None = None) -> str:
     summary = ", ".join(f"{n} {label}" for label, n in counts.items())
     legend = " ".join(sentence_span({"label": label, "text": label}) for label in LABELS)
     body = "\n".join(sentence_span(row) for row in rows.to_dict("records"))
-    title = html.escape(f"{doc_id} — {outlet}")
+    return (f'<div class="stance-article" style="font-family:serif;line-height:1.7;max-width:800px">\n'
+            f'<h2>{html.escape(f"{doc_id} — {outlet}")}</h2>\n'
+            f'<p style="font-family:sans-serif;font-size:0.9em">{len(rows)} sentences: {summary}. '
+            f"Legend: {legend}; <i>italic</i> = attributed to someone else, grey = boilerplate. "
+            f"Hover a sentence for its probabilities.</p>\n<p>\n{body}\n</p>\n</div>")
+
+
+def article_html(labels: pd.DataFrame, doc_id: str | None = None) -> str:
+    """A self-contained HTML page of one article (see :func:`article_fragment`)."""
+    doc_id = doc_id if doc_id is not None else _only_doc(labels)
     return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>{title}</title><style>body{{font-family:serif;max-width:800px;margin:2em auto;"
-            "line-height:1.7;padding:0 1em}span{padding:1px 2px}.legend{font-family:sans-serif;font-size:0.9em}"
-            "</style></head>\n"
-            f"<body><h1>{title}</h1>\n<p class=\"legend\">{len(rows)} sentences: {summary}. Legend: {legend}; "
-            "<i>italic</i> = attributed to someone else, grey = boilerplate. Hover a sentence for its "
-            f"probabilities.</p>\n<p>\n{body}\n</p>\n</body></html>\n")
+            f"<title>{html.escape(str(doc_id))}</title></head>\n"
+            '<body style="margin:2em auto;max-width:800px;padding:0 1em">\n'
+            f"{article_fragment(labels, doc_id)}\n</body></html>\n")
 
 
 def _only_doc(labels: pd.DataFrame) -> str:

@@ -11,7 +11,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from stance.cli import main
-from stance.explain import (NotExplainable, article_html, explain_sentence, linear_model, top_features,
+from stance.explain import (NotExplainable, article_fragment, article_html, explain_sentence, linear_model, top_features,
                             worst_mistakes)
 from tests.test_aggregate import article, frame
 
@@ -101,6 +101,7 @@ def test_article_html_colours_every_sentence_and_escapes_text():
                            texts=["Guarantees <now>.", "Never, said he.", "Talks resume."]),
                    article("a2", "Z", ["pro"]))
     page = article_html(labels, "a1")
+    assert "<style" not in article_fragment(labels, "a1")  # safe inside a notebook page
     body = page.split("<p>\n", 1)[1]
     assert body.count('<span class="pro"') == 1 and body.count('<span class="anti"') == 1
     assert "Guarantees &lt;now&gt;." in page and "X &amp; Y" in page
