@@ -93,19 +93,42 @@ def _load(model_path):
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
               show_default=True)
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False),
-              help="Rejected articles with reasons (default: <out>.errors.csv).")
-@click.option("--batch-size", type=int, default=32, show_default=True, help="Documents per nlp.pipe batch.")
-@click.option("--n-process", type=int, default=1, show_default=True, help="spaCy worker processes.")
-def label(inputs, out, model_path, errors_path, batch_size, n_process) -> None:
-    """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders)."""
-    from stance.corpus import CorpusError
-    from stance.label import label_files
+              help="Rejected articles and warnings, with reasons (default: <out stem>.errors.csv).")
+@click.option("--n-process", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores); with --engine dask, LocalCluster workers.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run chunks on this machine, or on a Dask distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default: a new LocalCluster).")
+@click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command from <out>.parts/.")
+@click.option("--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+              help="Input articles per part: the unit of work and of resume.  [default: 64]")
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Documents per nlp.pipe batch.  [default: 32]")
+def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, resume, quiet, chunk_size,
+          batch_size) -> None:
+    """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders).
 
-    _load(model_path)  # fail early, with the card check's message
+    Streams the inputs in chunks, on every core (or a Dask cluster); a killed
+    run continues with --resume. Prints a summary line whose labelled and
+    rejected counts add up to the articles read.
+    """
+    from stance.corpus import CorpusError
+    from stance.engines import EngineError
+    from stance.label import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, default_n_process, label_files
+    from stance.model import ModelIntegrityError
+    from stance.parts import PartsError
+    from stance.progress import is_terminal
+
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask.")
     try:
         summary = label_files(list(inputs), out, model_path=model_path, errors_path=errors_path,
-                              batch_size=batch_size, n_process=n_process)
-    except (CorpusError, ValueError) as exc:
+                              n_process=n_process or default_n_process(), engine=engine, scheduler=scheduler,
+                              resume=resume, progress=not quiet and is_terminal(),
+                              chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE)
+    except (CorpusError, ValueError, FileNotFoundError, ModelIntegrityError, PartsError, EngineError) as exc:
         _fail(str(exc))
     click.echo(summary.line(), err=True)
 
