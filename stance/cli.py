@@ -50,13 +50,33 @@ def train(data_paths, out, cv_folds, if_changed) -> None:
 
 
 @main.command()
-@click.option("--data", "data_path", required=True, type=click.Path(exists=True, dir_okay=False),
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False),
               help="JSONL with at least 'text' and 'label'.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
               show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-def evaluate(data_path, model_path, as_json) -> None:
-    """Score a model on labelled sentences: macro-F1, F_avg, per class, confusion."""
+@click.option("--report", is_flag=True,
+              help="Run the harness on the annotated corpus: our design and every baseline under grouped CV, "
+                   "the test split and leave-one-seed-article-out; write OUT_DIR/evaluation.md and .json.")
+@click.option("--tune", is_flag=True, help="Grouped CV of the model's parameter grid on the train split only.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Where --report writes evaluation.md and evaluation.json.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Grouped CV folds for --report and --tune.")
+@click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
+def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble) -> None:
+    """Score a model on labelled sentences, or run the evaluation harness.
+
+    \b
+    --data PATH   score MODEL on PATH: macro-F1, F_avg, per class, confusion;
+    --report      the harness (several minutes): see README, "Evaluation";
+    --tune        grouped-CV macro-F1 of each grid point, on the train split.
+    """
+    if report or tune:
+        _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json)
+        return
+    if not data_path:
+        _fail("give --data PATH (score a model), --report (the evaluation harness) or --tune.")
     from stance.dataset import read_jsonl
     from stance.metrics import classification_metrics, headline
     from stance.model import load_model
@@ -75,6 +95,27 @@ def evaluate(data_path, model_path, as_json) -> None:
     click.echo(f"confusion (rows true, cols predicted {metrics['confusion']['labels']}):")
     for label, row in zip(metrics["confusion"]["labels"], metrics["confusion"]["matrix"]):
         click.echo(f"  {label:8s} {row}")
+
+
+def _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json) -> None:
+    from stance.evaluate import evaluation_data, run_evaluation, tune as run_tune
+
+    log = (lambda line: click.echo(line, err=True))
+    corpus, features = evaluation_data()
+    output = {}
+    if tune:
+        output["tuning"] = run_tune(corpus, features, n_splits=folds, log=log)
+        click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
+    if report:
+        from stance.evalreport import write_reports
+
+        results = run_evaluation(corpus, features, n_splits=folds, ensemble=ensemble, log=log)
+        md_path, json_path = write_reports(results, out_dir)
+        output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in m if isinstance(m[p], dict)}
+                            for name, m in results["models"].items()}
+        click.echo(f"wrote {md_path} and {json_path}", err=True)
+    if as_json:
+        click.echo(json.dumps(output))
 
 
 def _load(model_path):

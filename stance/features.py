@@ -33,6 +33,13 @@ CUE_LEXICONS = {
         "neutrality", "neutral status", "de-escalation", "humiliate", "security architecture",
         "inclusive", "reasonable", "understandable", "threaten russia", "sphere of influence",
         "kennan", "mistake", "expansion threaten", "red line", "no choice",
+        # Added for issue 4 from the most class-specific lemma n-grams of the authored
+        # train split, kept only when evaluative (no names, places or dates); never from seed text.
+        "durable settlement", "lasting settlement", "lasting peace", "both side", "each side",
+        "take into account", "legitimate", "concern about", "reciprocal", "mutual", "verifiable",
+        "legally bind", "military bloc", "doorstep", "ignore russia", "arm control", "security order",
+        "restraint", "dialogue", "realism", "inclusive security", "indivisible security",
+        "cold war mentality",
     ],
     "anti": [
         "pretext", "smokescreen", "false narrative", "narrative", "myth", "propaganda", "appease",
@@ -41,6 +48,11 @@ CUE_LEXICONS = {
         "munich", "blackmail", "apologist", "excuse", "imaginary", "justify", "kremlin talking point",
         "no threat", "threaten no one", "defensive alliance", "concession", "legitimize", "irresponsible",
         "misguided", "invasion", "conquer", "deter", "deterrence",
+        # Added for issue 4, as above.
+        "victim", "sovereign", "sovereignty", "ultimatum", "ransom", "reward aggression", "conquest",
+        "invade", "cover for", "talking point", "veto over", "dominate", "domination", "right to choose",
+        "free to choose", "article 5", "fabricate", "invention", "extort", "bully", "aggression",
+        "atrocity", "territorial integrity", "international law", "colonial", "empire", "neo-imperial",
     ],
 }
 

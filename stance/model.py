@@ -15,8 +15,9 @@ from importlib import metadata
 from pathlib import Path
 
 import joblib
-from sklearn.linear_model import LogisticRegression
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
 
 from stance.config import DEFAULT_MODEL_PATH, LABELS
 from stance.features import SpacySentenceFeaturizer, build_feature_union
@@ -29,17 +30,45 @@ class ModelIntegrityError(RuntimeError):
     """A model file that does not match its card, or a card that does not match this machine."""
 
 
-def build_pipeline(C: float = 4.0, spacy_model: str | None = None, char_ngrams: bool = True) -> Pipeline:
-    """The untrained stance pipeline.
+# Chosen by grouped 5-fold CV on the train split only (`stance evaluate --tune`, grid in
+# stance.evaluate.TUNING_GRID); README, "Evaluation", has the figures.
+DEFAULT_C = 0.3
+
+
+def build_classifier(C: float = DEFAULT_C, calibration: str = "sigmoid", calibration_folds: int = 3):
+    """Class-weighted linear SVM with calibrated probabilities.
+
+    The SVM is fitted on ``calibration_folds - 1`` folds and its scores mapped
+    to probabilities on the remaining one, for each fold; predictions average
+    the folds' calibrated probabilities (``CalibratedClassifierCV``).
 
     Parameters
     ----------
     C : float
-        Inverse regularisation strength of the logistic regression.
+        Inverse regularisation strength of the SVM.
+    calibration : {"sigmoid", "isotonic", "temperature"}
+        How scores become probabilities.
+    calibration_folds : int
+        Stratified folds for the calibration.
+    """
+    svm = LinearSVC(C=C, class_weight="balanced")
+    return CalibratedClassifierCV(svm, method=calibration, cv=calibration_folds)
+
+
+def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ngrams: bool = True,
+                   calibration: str = "sigmoid") -> Pipeline:
+    """The untrained stance pipeline: spaCy features, feature union, calibrated linear SVM.
+
+    Parameters
+    ----------
+    C : float
+        Inverse regularisation strength of the linear SVM.
     spacy_model : str, optional
         spaCy pipeline used to featurize raw text.
     char_ngrams : bool
         Include character n-grams.
+    calibration : str
+        Calibration method, see :func:`build_classifier`.
 
     Examples
     --------
@@ -50,7 +79,7 @@ def build_pipeline(C: float = 4.0, spacy_model: str | None = None, char_ngrams: 
     return Pipeline([
         ("spacy", SpacySentenceFeaturizer(spacy_model=spacy_model)),
         ("features", build_feature_union(char_ngrams=char_ngrams)),
-        ("clf", LogisticRegression(C=C, class_weight="balanced", max_iter=5000)),
+        ("clf", build_classifier(C=C, calibration=calibration)),
     ])
 
 
@@ -95,10 +124,25 @@ def save_model(pipeline: Pipeline, path: str | Path, card: dict) -> dict:
         "labels": list(pipeline.classes_),
         "spacy_pipeline": pipeline.named_steps["spacy"].spacy_pipeline_,
         "libraries": library_versions(),
+        "design": design_summary(pipeline),
         **card,
     }
     card_path(path).write_text(json.dumps(full, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return full
+
+
+def design_summary(pipeline: Pipeline) -> dict:
+    """What the card records about the design: feature blocks and the classifier's settings."""
+    features = pipeline.named_steps["features"]
+    clf = pipeline.named_steps["clf"]
+    base = getattr(clf, "estimator", clf)
+    return {
+        "feature_blocks": [name for name, step, _ in features.transformers if step != "drop"],
+        "classifier": type(base).__name__,
+        "C": getattr(base, "C", None),
+        "class_weight": getattr(base, "class_weight", None),
+        "calibration": getattr(clf, "method", None),
+    }
 
 
 def read_card(path: str | Path) -> dict:

@@ -80,5 +80,11 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
     if cv_folds and df["doc_id"].nunique() >= cv_folds:
         oof = grouped_cv_predictions(pipeline, X, y, df["doc_id"], cv_folds)
         card["metrics"] = {"grouped_cv": {"folds": cv_folds, **classification_metrics(y, oof)}}
+    if cv_folds and not data_paths:
+        from stance.evaluate import held_out_metrics
+
+        # the corpus' own test split and leave-one-seed-article-out, as in reports/evaluation.md
+        card.setdefault("metrics", {}).update(held_out_metrics(pipeline))
+        card["evaluation_report"] = "reports/evaluation.md"
     pipeline.fit(X, y)
     return save_model(pipeline, out, card)
