@@ -46,7 +46,12 @@ def train(data_paths, out, cv_folds, if_changed) -> None:
     if "metrics" in card:
         from stance.metrics import headline
 
-        click.echo(f"grouped CV: {headline(card['metrics']['grouped_cv'])}")
+        metrics = card["metrics"]
+        if "grouped_cv" in metrics:
+            click.echo(f"grouped CV: {headline(metrics['grouped_cv'])}")
+        if "test" in metrics:
+            click.echo(f"test split: {headline(metrics['test'])}")
+            click.echo(f"leave-one-seed-article-out: {headline(metrics['leave_one_seed_out']['pooled'])}")
 
 
 @main.command()
@@ -144,9 +149,9 @@ def _load(model_path):
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of the same command from <out>.parts/.")
 @click.option("--quiet", is_flag=True, help="No progress bar (it is also off when stderr is not a terminal).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=None,
-              help="Input articles per part: the unit of work and of resume.  [default: 64]")
+              help="Input articles per part: the unit of work and of resume.  [default: 32]")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
-              help="Documents per nlp.pipe batch.  [default: 32]")
+              help="Documents per nlp.pipe batch.  [default: 16]")
 def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, resume, quiet, chunk_size,
           batch_size) -> None:
     """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders).

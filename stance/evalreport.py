@@ -207,10 +207,12 @@ def _profile_lines(p: dict) -> list[str]:
 
 
 def _design(results: dict) -> list[str]:
-    ours = results["models"].get(OURS)
-    if not ours:
+    design = results["models"].get(OURS, {}).get("design")
+    if not design:
         return []
-    return ["## Our model's design", "",
-            "The estimator evaluated here is `stance.model.build_pipeline()`, what `stance train` fits:", "",
-            "```", ours["estimator"], "```", ""]
-
+    lines = ["## Our model's design", "",
+             "The estimator evaluated here is `stance.model.build_pipeline()`, which `stance train` fits:", ""]
+    lines += [f"* feature block `{name}`: " + ", ".join(f"{k}={v}" for k, v in params.items())
+              for name, params in design["features"].items()]
+    lines.append("* classifier: " + ", ".join(f"{k}={v}" for k, v in design["classifier"].items()))
+    return lines + [""]

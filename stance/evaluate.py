@@ -408,7 +408,11 @@ def run_evaluation(corpus: pd.DataFrame | None = None, features: pd.DataFrame | 
     with threadpool_limits(limits=1):
         for name, estimator in models.items():
             results["predictions"][name] = {}
-            results["models"][name] = {"estimator": repr(estimator)}
+            results["models"][name] = {"estimator": type(estimator).__name__}
+            if name == OURS:
+                from stance.model import design_summary
+
+                results["models"][name]["design"] = design_summary(estimator)
             for protocol in protocols:
                 started = dt.datetime.now()
                 predictions = protocol_predictions(estimator, corpus, features, n_splits, (protocol,))[protocol]

@@ -132,17 +132,33 @@ def save_model(pipeline: Pipeline, path: str | Path, card: dict) -> dict:
 
 
 def design_summary(pipeline: Pipeline) -> dict:
-    """What the card records about the design: feature blocks and the classifier's settings."""
-    features = pipeline.named_steps["features"]
+    """What the card and the evaluation report record about the design (JSON-ready).
+
+    Examples
+    --------
+    >>> design_summary(build_pipeline())["classifier"]
+    {'name': 'LinearSVC', 'C': 0.3, 'class_weight': 'balanced', 'calibration': 'sigmoid', 'calibration_folds': 3}
+    """
     clf = pipeline.named_steps["clf"]
     base = getattr(clf, "estimator", clf)
     return {
-        "feature_blocks": [name for name, step, _ in features.transformers if step != "drop"],
-        "classifier": type(base).__name__,
-        "C": getattr(base, "C", None),
-        "class_weight": getattr(base, "class_weight", None),
-        "calibration": getattr(clf, "method", None),
+        "features": {name: _block_params(step, columns)
+                     for name, step, columns in pipeline.named_steps["features"].transformers if step != "drop"},
+        "classifier": {"name": type(base).__name__, "C": getattr(base, "C", None),
+                       "class_weight": getattr(base, "class_weight", None),
+                       "calibration": getattr(clf, "method", None), "calibration_folds": getattr(clf, "cv", None)},
     }
+
+
+def _block_params(step, columns) -> dict:
+    wanted = ("analyzer", "ngram_range", "min_df", "max_features", "sublinear_tf")
+    params = step.get_params(deep=False)
+    out = {k: params[k] for k in wanted if k in params}
+    if "lexicons" in params:
+        from stance.features import CUE_LEXICONS
+
+        out = {f"n_{side}_cues": len(cues) for side, cues in (params["lexicons"] or CUE_LEXICONS).items()}
+    return out or {"columns": list(columns) if isinstance(columns, (list, tuple)) else columns}
 
 
 def read_card(path: str | Path) -> dict:

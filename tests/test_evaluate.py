@@ -149,7 +149,7 @@ def test_reports_are_written(small_results, tmp_path):
     md_path, json_path = write_reports(small_results, tmp_path)
     text = md_path.read_text()
     for heading in ("## Baselines and our model", "## Leave-one-seed-article-out, per article",
-                    "## Error analysis", "### by register"):
+                    "## Error analysis", "### by register", "## Our model's design"):
         assert heading in text
     assert ("Our model leads" in text) != ("does not lead" in text)
     payload = json.loads(json_path.read_text())

@@ -25,6 +25,8 @@ def test_card_records_provenance(small_model):
     assert card["spacy_pipeline"]["components"][-1] == "stance_sentence_features"
     assert "ner" not in card["spacy_pipeline"]["components"]
     assert {"spacy", "scikit-learn", "python"} <= set(card["libraries"])
+    assert card["design"]["classifier"]["calibration"] == "sigmoid"
+    assert "char_ngrams" not in card["design"]["features"]  # the small model is trained without them
     assert card["created"]
 
 
@@ -73,3 +75,15 @@ def test_bundled_default_model_loads_and_matches_its_card():
 
 def test_build_pipeline_steps():
     assert [name for name, _ in build_pipeline().steps] == ["spacy", "features", "clf"]
+
+
+def test_default_design_is_a_calibrated_class_weighted_linear_model():
+    from sklearn.calibration import CalibratedClassifierCV
+
+    from stance.model import DEFAULT_C, design_summary
+
+    pipe = build_pipeline()
+    assert isinstance(pipe.named_steps["clf"], CalibratedClassifierCV)
+    design = design_summary(pipe)
+    assert design["classifier"]["class_weight"] == "balanced" and design["classifier"]["C"] == DEFAULT_C
+    assert set(design["features"]) == {"lemma_ngrams", "char_ngrams", "cues", "flags"}
