@@ -41,8 +41,10 @@ $(MODEL): $(ANNOTATIONS) | $(STAMP)
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
 
-evaluate: $(MODEL) $(TEST_SPLIT) ## Score the default model on the held-out test split
+EVAL_ARGS ?= --ensemble
+evaluate: $(MODEL) $(TEST_SPLIT) ## Score the default model on the test split; regenerate reports/evaluation.md+.json (baselines, LOSO)
 	$(STANCE) evaluate --data $(TEST_SPLIT) --model $(MODEL)
+	$(STANCE) evaluate --report --out-dir reports $(EVAL_ARGS)
 
 label: $(LABELS) ## Label every sentence of the bundled articles
 
