@@ -162,16 +162,24 @@ def _flags_to_float(X) -> np.ndarray:
     return np.asarray(X, dtype=float)
 
 
-def build_feature_union(char_ngrams: bool = True) -> ColumnTransformer:
+def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None) -> ColumnTransformer:
     """Map feature records to one sparse matrix.
 
     Lemma uni/bi-grams with negation marking, character n-grams within word
     boundaries, the cue-lexicon counts, and the boolean flags.
+
+    Parameters
+    ----------
+    char_ngrams : bool
+        Include the character n-gram block.
+    lexicons : dict of str to list of str, optional
+        Cue phrases per side for :class:`CueLexiconCounter`; ``None`` uses ``CUE_LEXICONS``
+        (another task, e.g. a benchmark with other targets, can bring its own).
     """
     steps = [
         ("lemma_ngrams", TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2,
                                          sublinear_tf=True, lowercase=False), "lemmas"),
-        ("cues", CueLexiconCounter(), ["lemmas"]),
+        ("cues", CueLexiconCounter(lexicons=lexicons), ["lemmas"]),
         ("flags", FunctionTransformer(_flags_to_float, feature_names_out="one-to-one"), FLAG_COLUMNS),
     ]
     if char_ngrams:
