@@ -64,6 +64,10 @@ demo: setup train label aggregate ## First command: set up, train if needed, lab
 test: $(STAMP) ## Second command: run the test suite
 	$(BIN)/python -m pytest -q
 
+BENCH_ARGS ?=
+bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")
+	$(BIN)/python -m stance.bench --model $(MODEL) $(BENCH_ARGS)
+
 clean: ## Remove generated files (keeps .venv and the committed model)
 	rm -rf build reports/seed-labels.* reports/outlets.csv
 	rm -rf $(REPORT) reports/outlets-own-voice.png reports/articles  # reports/outlets.png stays: the README shows it

@@ -31,6 +31,7 @@ import pyarrow as pa
 from stance import engines, parts
 from stance.config import DEFAULT_MODEL_PATH, LABELS
 from stance.corpus import Article, Rejected, read_articles, read_path
+from stance.doc_ids import SeenIds
 from stance.model import (card_path, file_sha256, load_model, read_card, verify_model_file,
                           verify_spacy_pipeline)
 from stance.preprocess import cached_nlp, content_sentences, sentence_row
@@ -47,13 +48,13 @@ ERROR_COLUMNS = ["doc_id", "source", "location", "kind", "reason"]
 OUTPUT_FORMATS = (".parquet", ".csv", ".jsonl")
 
 # Defaults chosen by measurement (see README, "Batch labelling at scale", and `make bench`).
-DEFAULT_BATCH_SIZE = 32  # documents per nlp.pipe batch
-DEFAULT_CHUNK_SIZE = 64  # input records per part
+DEFAULT_BATCH_SIZE = 16  # documents per nlp.pipe batch (also capped in characters)
+DEFAULT_CHUNK_SIZE = 32  # input records per part: a few seconds of work on one core
 # spaCy's working memory grows with the characters in a batch (about 3 MB per
 # 1,000 here), so batches are also capped in characters, and longer texts are
 # cut into pieces at line breaks -- which the pipeline treats as sentence
 # boundaries anyway, so nothing changes but the memory bound.
-MAX_BATCH_CHARS = 100_000
+MAX_BATCH_CHARS = 50_000
 MAX_PIECE_CHARS = 50_000
 
 REPAIRED_ENCODING = "bytes that are not UTF-8 were replaced by U+FFFD; labelled anyway"
@@ -276,20 +277,19 @@ def chunk_info(records: list, frame: pd.DataFrame, errors: list[dict]) -> dict:
 def checked_records(records: Iterable, counter: LabelSummary | None = None) -> Iterator:
     """Pass records through, turning a repeated ``doc_id`` into a rejection.
 
-    The first article with a ``doc_id`` is kept. Memory grows with the number
-    of distinct ids (about 150 bytes each), never with the texts.
+    The first article with a ``doc_id`` is kept. The ids seen so far are kept
+    on disk (:class:`~stance.doc_ids.SeenIds`), so memory does not grow with the corpus.
     """
-    first_seen: dict[str, str] = {}
-    for record in records:
-        if counter is not None:
-            counter.n_input += 1
-        if isinstance(record, Article):
-            if record.doc_id in first_seen:
-                record = Rejected(record.doc_id, record.source, record.location,
-                                  f"duplicate doc_id (first seen at {first_seen[record.doc_id]})")
-            else:
-                first_seen[record.doc_id] = f"{record.source} {record.location}"
-        yield record
+    with SeenIds() as seen:
+        for record in records:
+            if counter is not None:
+                counter.n_input += 1
+            if isinstance(record, Article):
+                first = seen.first_seen(record.doc_id, f"{record.source} {record.location}")
+                if first is not None:
+                    record = Rejected(record.doc_id, record.source, record.location,
+                                      f"duplicate doc_id (first seen at {first})")
+            yield record
 
 
 def chunked(iterable: Iterable, size: int) -> Iterator[list]:

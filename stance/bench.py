@@ -1,0 +1,347 @@
+"""``make bench``: end-to-end labelling throughput against raw spaCy, in one run, on the same text.
+
+Builds a synthetic corpus (JSONL) from the annotated corpus' sentences, then,
+each in a fresh subprocess whose peak memory is sampled:
+
+* ``raw N``  -- ``nlp.pipe(texts, n_process=N)`` with exactly the spaCy
+  pipeline the labeller runs (:func:`stance.preprocess.build_nlp`: the trained
+  ``tok2vec, tagger, parser, attribute_ruler, lemmatizer`` and the project's
+  two components), docs thrown away; for one process also with the trained
+  components alone (``raw_trained_only``);
+* ``label N`` -- ``stance label corpus.jsonl --n-process N --quiet``: reading,
+  the project's spaCy components, features, classifier, parts, merge.
+
+It prints one JSON line: words/s and sentences/s of ``label``, the same
+throughput of ``raw``, their ratio, the 1 -> 2 process speed-up, peak RSS
+(whole process tree), and a component study on a sample (what each spaCy
+component costs, and whether the features change without it). Progress
+goes to stderr. Timings depend on what else runs on the machine; the load
+average is reported with them, and so are CPU seconds, which depend on it less.
+
+Usage: ``python -m stance.bench [--articles N] [--processes 1 2] [--batch-size B] [--chunk-size C]``
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from pathlib import Path
+
+import psutil
+
+DEFAULT_ARTICLES = 400
+SAMPLE_ARTICLES = 40  # for the component study
+SEED = 13
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def build_corpus(path: Path, n_articles: int, seed: int = SEED) -> dict:
+    """Write ``n_articles`` synthetic articles of corpus sentences as JSONL; return their size.
+
+    Articles have 5-11 paragraphs of 2-6 sentences, the shape of a news or
+    opinion piece (about 4,000 characters, 600 words on average).
+    """
+    from stance.dataset import load_annotations
+
+    sentences = load_annotations()["text"].tolist()
+    rng = random.Random(seed)
+    words = chars = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for i in range(n_articles):
+            paragraphs = [" ".join(rng.choices(sentences, k=rng.randint(2, 6))) for _ in range(rng.randint(5, 11))]
+            text = "\n\n".join(paragraphs)
+            words += len(text.split())
+            chars += len(text)
+            fh.write(json.dumps({"doc_id": f"bench-{i:07d}", "outlet": f"outlet-{i % 7}", "text": text}) + "\n")
+    return {"articles": n_articles, "words": words, "chars": chars}
+
+
+def corpus_texts(path: Path):
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)["text"]
+
+
+class PeakMemory:
+    """Sample the resident memory of a process and all its descendants every ``every`` seconds."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        self.root, self.every = psutil.Process(pid), every
+        self.peak_total = self.peak_main = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                main = self.root.memory_info().rss
+                total = main + sum(_rss(child) for child in self.root.children(recursive=True))
+            except psutil.NoSuchProcess:
+                return
+            self.peak_main, self.peak_total = max(self.peak_main, main), max(self.peak_total, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> "PeakMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.NoSuchProcess:
+        return 0
+
+
+def measure(command: list[str]) -> dict:
+    """Run ``command``; its wall time, CPU time (with its children) and peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakMemory(process.pid) as memory:
+        stdout, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:4])}... failed:\n{stderr}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": memory.peak_total / 2**20,
+            "peak_rss_main_mib": memory.peak_main / 2**20, "stdout": stdout}
+
+
+def raw_spacy(corpus: Path, batch_size: int, n_process: int, pipeline: str) -> dict:
+    """Raw ``nlp.pipe`` over the corpus; runs inside the ``--raw`` subprocess.
+
+    ``pipeline`` is ``"stance"`` (the labeller's own ``nlp``) or ``"trained"``
+    (the trained components it loads, without the project's two).
+    """
+    import spacy
+
+    from stance.config import spacy_model_name
+    from stance.preprocess import UNUSED_COMPONENTS, build_nlp
+
+    if pipeline == "stance":
+        nlp = build_nlp()
+    else:
+        nlp = spacy.load(spacy_model_name(), exclude=list(UNUSED_COMPONENTS))
+    started = time.perf_counter()
+    n_docs = sum(1 for _ in nlp.pipe(corpus_texts(corpus), batch_size=batch_size, n_process=n_process))
+    return {"seconds": time.perf_counter() - started, "docs": n_docs, "components": nlp.pipe_names}
+
+
+def run_raw(corpus: Path, batch_size: int, n_process: int, pipeline: str = "stance") -> dict:
+    result = measure([sys.executable, "-m", "stance.bench", "--raw", str(corpus), "--pipeline", pipeline,
+                      "--batch-size", str(batch_size), "--n-process", str(n_process)])
+    stdout = result.pop("stdout")
+    return {**result, **json.loads(stdout.strip().splitlines()[-1])}
+
+
+def run_label(corpus: Path, workdir: Path, n_process: int, args) -> dict:
+    out = workdir / f"labels-{n_process}.parquet"
+    command = [sys.executable, "-m", "stance", "label", str(corpus), "--out", str(out), "--quiet",
+               "--n-process", str(n_process), "--batch-size", str(args.batch_size), "--chunk-size",
+               str(args.chunk_size)]
+    if args.model:
+        command += ["--model", str(args.model)]
+    result = measure(command)
+    result.pop("stdout")
+    meta = json.loads(out.with_name(out.name + ".meta.json").read_text(encoding="utf-8"))
+    return {**result, "seconds": meta["seconds"], "sentences": meta["n_sentences"], "labelled": meta["n_labelled"],
+            "rows_sha": _rows_digest(out)}
+
+
+def _rows_digest(path: Path) -> str:
+    import hashlib
+
+    import pandas as pd
+
+    frame = pd.read_parquet(path)
+    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()[:16]
+
+
+def component_study(texts: list[str], batch_size: int, model_path: Path | None) -> dict:
+    """CPU seconds per component on ``texts``, and whether the feature rows change without it."""
+    from stance.preprocess import build_nlp
+
+    nlp = build_nlp()
+    cost = _component_cpu(nlp, texts, batch_size, model_path)
+    baseline = _feature_rows(nlp, texts, batch_size)
+    variants = {
+        "with ner (dropped by default)": _variant(exclude=["senter"]),
+        "without lemmatizer": _variant(exclude=["ner", "senter", "lemmatizer"]),
+        "without attribute_ruler": _variant(exclude=["ner", "senter", "attribute_ruler"]),
+        "senter instead of parser": _variant(exclude=["ner", "parser"], enable=["senter"]),
+    }
+    study = {}
+    for name, variant in variants.items():
+        started = time.process_time()
+        with warnings.catch_warnings():  # spaCy warns that lemmas lack POS without the attribute_ruler: the point
+            warnings.simplefilter("ignore")
+            rows = _feature_rows(variant, texts, batch_size)
+        seconds = time.process_time() - started
+        study[name] = {"cpu_s": round(seconds, 2), "cpu_vs_default": round(seconds / cost["total"], 2),
+                       "feature_rows_unchanged": _share_equal(rows, baseline)}
+    return {"sample_articles": len(texts), "cpu_s_per_component": {k: round(v, 2) for k, v in cost.items()},
+            "variants": study}
+
+
+def _variant(exclude: list[str], enable: tuple = ()):
+    """The labeller's pipeline with other spaCy components (as :func:`stance.preprocess.build_nlp` builds it)."""
+    import spacy
+
+    from stance.config import spacy_model_name
+
+    nlp = spacy.load(spacy_model_name(), exclude=exclude)
+    for name in enable:
+        nlp.enable_pipe(name)
+    if "parser" in nlp.pipe_names:
+        nlp.add_pipe("stance_paragraphs", before="parser")
+    else:  # senter overwrites every boundary, so line breaks go in after it
+        nlp.add_pipe("stance_paragraphs", after="senter")
+    nlp.add_pipe("stance_sentence_features", last=True)
+    return nlp
+
+
+def _component_cpu(nlp, texts: list[str], batch_size: int, model_path: Path | None) -> dict:
+    """Run the pipeline one component at a time over all texts, timing each (CPU seconds)."""
+    docs = [nlp.make_doc(text) for text in texts]
+    cost = {}
+    for name, component in nlp.pipeline:
+        started = time.process_time()
+        docs = list(component.pipe(docs, batch_size=batch_size)) if hasattr(component, "pipe") \
+            else [component(doc) for doc in docs]
+        cost[name] = time.process_time() - started
+    started = time.process_time()
+    rows = [r for doc in docs for r in _rows(doc)]
+    cost["sentence rows"] = time.process_time() - started
+    cost["classifier"] = _classifier_cpu(rows, model_path)
+    cost["total"] = sum(cost.values())
+    return cost
+
+
+def _classifier_cpu(rows: list[dict], model_path: Path | None) -> float:
+    import pandas as pd
+
+    from stance.model import load_model
+
+    model = load_model(model_path)
+    frame = pd.DataFrame(rows)
+    started = time.process_time()
+    model.predict_proba(frame)
+    return time.process_time() - started
+
+
+def _rows(doc) -> list[dict]:
+    from stance.preprocess import content_sentences, sentence_row
+
+    return [sentence_row(span) for span in content_sentences(doc)]
+
+
+def _feature_rows(nlp, texts: list[str], batch_size: int) -> list[dict]:
+    return [row for doc in nlp.pipe(texts, batch_size=batch_size) for row in _rows(doc)]
+
+
+def _share_equal(rows: list[dict], baseline: list[dict]) -> float:
+    """Share of the baseline's sentence rows that ``rows`` reproduces exactly (as a multiset)."""
+    from collections import Counter
+
+    key = lambda row: json.dumps(row, sort_keys=True)  # noqa: E731
+    found = Counter(map(key, rows))
+    kept = sum(min(n, found[k]) for k, n in Counter(map(key, baseline)).items())
+    return round(kept / max(1, len(baseline)), 4)
+
+
+def run_bench(args) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="stance-bench-"))
+    corpus = workdir / "corpus.jsonl"
+    size = build_corpus(corpus, args.articles)
+    log(f"corpus: {size['articles']} articles, {size['words']} words in {corpus}")
+    load_before = os.getloadavg()[0]
+    raw, labelled, trained = {}, {}, None
+    for n in args.processes:  # raw and label alternate, so drifting machine load hits both alike
+        log(f"raw nlp.pipe, {n} process(es)")
+        raw[n] = run_raw(corpus, args.batch_size, n)
+        log(f"stance label, {n} process(es)")
+        labelled[n] = run_label(corpus, workdir, n, args)
+        if n == 1:
+            log("raw nlp.pipe, trained components only, 1 process")
+            trained = run_raw(corpus, args.batch_size, 1, pipeline="trained")
+    result = summarise(size, raw, labelled, args)
+    if trained:
+        result["raw_trained_only_words_per_s"] = round(size["words"] / trained["seconds"])
+        result["ratio_vs_raw_trained_only_cpu"] = round(trained["cpu_s"] / labelled[1]["cpu_s"], 3)
+    result["load_avg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    if not args.no_components:
+        log("component study")
+        texts = list(corpus_texts(corpus))[:SAMPLE_ARTICLES]
+        result["components"] = component_study(texts, args.batch_size, args.model)
+    result["cores"] = psutil.cpu_count(logical=True)
+    return result
+
+
+def summarise(size: dict, raw: dict, labelled: dict, args) -> dict:
+    words = size["words"]
+    result = {"articles": size["articles"], "words": words, "batch_size": args.batch_size,
+              "chunk_size": args.chunk_size, "processes": {}}
+    for n in labelled:
+        run, base = labelled[n], raw[n]
+        result["processes"][n] = {
+            "words_per_s": round(words / run["seconds"]),
+            "sentences_per_s": round(run["sentences"] / run["seconds"]),
+            "raw_spacy_words_per_s": round(words / base["seconds"]),
+            "ratio_vs_raw": round(base["seconds"] / run["seconds"], 3),
+            "ratio_vs_raw_cpu": round(base["cpu_s"] / run["cpu_s"], 3),
+            "label_s": round(run["seconds"], 2), "label_cpu_s": round(run["cpu_s"], 2),
+            "raw_s": round(base["seconds"], 2), "raw_cpu_s": round(base["cpu_s"], 2),
+            "peak_rss_mib": round(run["peak_rss_mib"]), "peak_rss_main_mib": round(run["peak_rss_main_mib"]),
+            "raw_peak_rss_mib": round(base["peak_rss_mib"]), "rows_sha": run["rows_sha"],
+        }
+    if 1 in labelled and 2 in labelled:
+        result["speedup_1_to_2"] = round(labelled[1]["seconds"] / labelled[2]["seconds"], 3)
+        result["raw_speedup_1_to_2"] = round(raw[1]["seconds"] / raw[2]["seconds"], 3)
+        result["same_rows_1_and_2"] = labelled[1]["rows_sha"] == labelled[2]["rows_sha"]
+    result["peak_rss_mib"] = max(run["peak_rss_mib"] for run in result["processes"].values())
+    return result
+
+
+def parse_args(argv=None):
+    from stance.label import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE
+
+    parser = argparse.ArgumentParser(prog="python -m stance.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=DEFAULT_ARTICLES, help="synthetic articles to label")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="process counts to run")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
+    parser.add_argument("--model", type=Path, help="model to label with (default: models/stance.joblib)")
+    parser.add_argument("--no-components", action="store_true", help="skip the component study")
+    parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)  # internal: the raw-spaCy subprocess
+    parser.add_argument("--n-process", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--pipeline", choices=["stance", "trained"], default="stance", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    if args.raw:
+        print(json.dumps(raw_spacy(args.raw, args.batch_size, args.n_process, args.pipeline)))
+        return
+    print(json.dumps(run_bench(args)))
+
+
+if __name__ == "__main__":
+    main()
