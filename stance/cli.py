@@ -103,7 +103,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
 
 
 def _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json) -> None:
-    from stance.evaluate import evaluation_data, run_evaluation, tune as run_tune
+    from stance.evaluate import PROTOCOLS, evaluation_data, run_evaluation, tune as run_tune
 
     log = (lambda line: click.echo(line, err=True))
     corpus, features = evaluation_data()
@@ -116,7 +116,7 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json) -> None
 
         results = run_evaluation(corpus, features, n_splits=folds, ensemble=ensemble, log=log)
         md_path, json_path = write_reports(results, out_dir)
-        output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in m if isinstance(m[p], dict)}
+        output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
         click.echo(f"wrote {md_path} and {json_path}", err=True)
     if as_json:

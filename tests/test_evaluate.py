@@ -177,3 +177,16 @@ def test_cli_evaluate_needs_data_or_report():
 
     result = CliRunner().invoke(main, ["evaluate"])
     assert result.exit_code != 0 and "--report" in result.output
+
+
+def test_cli_report_writes_both_files_and_prints_figures(small_corpus, small_results, tmp_path, monkeypatch):
+    import stance.evaluate
+    from stance.cli import main
+
+    monkeypatch.setattr(stance.evaluate, "evaluation_data", lambda: small_corpus)
+    monkeypatch.setattr(stance.evaluate, "run_evaluation", lambda *args, **kwargs: small_results)
+    result = CliRunner().invoke(main, ["evaluate", "--report", "--json", "--out-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert printed["models"][OURS]["loso"]["macro_f1"] == small_results["models"][OURS]["loso"]["macro_f1"]
+    assert (tmp_path / "evaluation.md").exists() and (tmp_path / "evaluation.json").exists()
