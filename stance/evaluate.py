@@ -231,6 +231,47 @@ def protocol_metrics(corpus: pd.DataFrame, predictions: pd.DataFrame, per_fold: 
     return out
 
 
+def paired_bootstrap_difference(y_true, pred_a, pred_b, n_resamples: int = 2000, seed: int = 0) -> dict:
+    """Macro-F1 of ``pred_a`` minus that of ``pred_b``, with a 95% paired bootstrap interval over rows.
+
+    Both prediction sets are scored on the same resampled rows, so the interval
+    reflects how much the difference depends on which sentences happened to be
+    in the evaluation set.
+
+    Returns
+    -------
+    dict
+        ``difference``, ``low``, ``high`` (2.5th and 97.5th percentiles) and
+        ``share_positive`` (fraction of resamples where ``a`` scores higher).
+    """
+    codes = {label: i for i, label in enumerate(LABELS)}
+    y, a, b = (np.array([codes[v] for v in values]) for values in (y_true, pred_a, pred_b))
+
+    def diff(rows) -> float:
+        return _macro_f1_codes(y[rows], a[rows]) - _macro_f1_codes(y[rows], b[rows])
+
+    rng = np.random.default_rng(seed)
+    draws = np.array([diff(rng.integers(0, len(y), len(y))) for _ in range(n_resamples)])
+    return {"difference": diff(np.arange(len(y))), "low": float(np.percentile(draws, 2.5)),
+            "high": float(np.percentile(draws, 97.5)), "share_positive": float(np.mean(draws > 0))}
+
+
+def _macro_f1_codes(y: np.ndarray, pred: np.ndarray, n_labels: int = len(LABELS)) -> float:
+    """Macro-F1 of integer-coded labels (fast enough for thousands of bootstrap resamples)."""
+    confusion = np.bincount(y * n_labels + pred, minlength=n_labels * n_labels).reshape(n_labels, n_labels)
+    tp = np.diag(confusion).astype(float)
+    denominator = confusion.sum(axis=0) + confusion.sum(axis=1)  # predicted + true = 2tp + fp + fn
+    return float(np.mean(np.divide(2 * tp, denominator, out=np.zeros(n_labels), where=denominator > 0)))
+
+
+def loso_margins(corpus: pd.DataFrame, predictions: dict) -> dict:
+    """Our LOSO macro-F1 minus each baseline's, with paired bootstrap intervals."""
+    ours = predictions[OURS]["loso"]
+    y = corpus.loc[ours.index, "label"]
+    return {name: paired_bootstrap_difference(y, ours["pred"], p["loso"].loc[ours.index, "pred"])
+            for name, p in predictions.items() if name != OURS and "loso" in p}
+
+
 # --- error analysis -----------------------------------------------------------------------------
 
 
@@ -424,6 +465,7 @@ def run_evaluation(corpus: pd.DataFrame | None = None, features: pd.DataFrame | 
                         f"({seconds:.0f}s)")
     if "loso" in protocols and OURS in models:
         results["error_analysis"] = seed_error_analysis(corpus, features, results["predictions"])
+        results["loso_margins"] = loso_margins(corpus, results["predictions"])
     return results
 
 

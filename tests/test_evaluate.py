@@ -10,7 +10,8 @@ from sklearn.dummy import DummyClassifier
 from stance.baselines import LexiconRuleClassifier
 from stance.evaluate import (
     OURS, brier_score, class_probabilities, evaluation_data, expected_calibration_error, grouped_cv,
-    held_out_metrics, holdout, leave_one_out_documents, one_standard_error_choice, protocol_predictions,
+    held_out_metrics, holdout, leave_one_out_documents, one_standard_error_choice, paired_bootstrap_difference,
+    protocol_predictions,
     run_evaluation, slice_metrics, tune,
 )
 from stance.evalreport import render_markdown, write_reports
@@ -190,3 +191,16 @@ def test_cli_report_writes_both_files_and_prints_figures(small_corpus, small_res
     printed = json.loads(result.stdout.strip().splitlines()[-1])
     assert printed["models"][OURS]["loso"]["macro_f1"] == small_results["models"][OURS]["loso"]["macro_f1"]
     assert (tmp_path / "evaluation.md").exists() and (tmp_path / "evaluation.json").exists()
+
+
+def test_paired_bootstrap_difference():
+    from stance.metrics import classification_metrics
+
+    y = ["pro", "anti", "neutral"] * 20
+    same = paired_bootstrap_difference(y, y, y, n_resamples=200)
+    assert same["difference"] == same["low"] == same["high"] == 0
+    worse = ["neutral"] * 30 + y[30:]
+    better = paired_bootstrap_difference(y, y, worse, n_resamples=200)
+    expected = 1 - classification_metrics(y, worse)["macro_f1"]
+    assert better["difference"] == pytest.approx(expected)
+    assert 0 < better["low"] <= better["difference"] <= better["high"] and better["share_positive"] == 1
