@@ -323,25 +323,31 @@ def mistake_profile(mistakes: pd.DataFrame, population: pd.DataFrame, features: 
 # --- tuning -------------------------------------------------------------------------------------
 
 # Parameters of stance.model.build_pipeline searched by `stance evaluate --tune`.
-TUNING_GRID = {"C": [0.1, 0.3, 1.0, 3.0, 10.0], "char_ngrams": [True, False]}
+CALIBRATION_METHODS = ("sigmoid", "temperature", "isotonic")
+TUNING_GRID = [
+    {"linear_model": ["svm"], "C": [0.1, 0.3, 1.0, 3.0, 10.0], "char_ngrams": [True, False]},
+    {"linear_model": ["logreg"], "C": [1.0, 4.0, 16.0], "char_ngrams": [True, False]},
+]
 
 
-def tune(corpus: pd.DataFrame, features: pd.DataFrame, grid: dict | None = None, n_splits: int = 5,
+def tune(corpus: pd.DataFrame, features: pd.DataFrame, grid: dict | list | None = None, n_splits: int = 5,
          split: str = "train", log: Callable[[str], None] | None = None) -> dict:
     """Grouped cross-validation of ``build_pipeline(**params)`` over ``grid`` on one split only.
 
     Only rows of ``split`` (default: train) are used, so neither dev, test nor
     the seed articles held out by LOSO evaluation decide anything beyond what
-    train contains. The choice follows the one-standard-error rule: the
-    smallest ``C`` whose mean fold macro-F1 is within one standard error of
-    the best mean (the scores are flat near the top; this prefers the more
-    regularised model, which should travel better to unseen writers).
+    train contains. The choice follows the one-standard-error rule: within
+    the linear model of the best grid point, the smallest ``C`` whose mean
+    fold macro-F1 is within one standard error of the best mean (the scores
+    are flat near the top; this prefers the more regularised model, which
+    should travel better to unseen writers).
 
     Returns
     -------
     dict
         ``results`` (params, pooled macro-F1 and F_avg, fold mean and standard error for
-        every grid point, best mean first) and ``best`` (the chosen params).
+        every grid point, best mean first), ``calibration`` (figures per method for the
+        chosen params) and ``best`` (the chosen params, calibration included).
     """
     from sklearn.model_selection import ParameterGrid
 
@@ -359,8 +365,28 @@ def tune(corpus: pd.DataFrame, features: pd.DataFrame, grid: dict | None = None,
                 log(f"{params}  grouped-CV macro-F1 {r['macro_f1']:.3f} (folds {r['fold_mean']:.3f} "
                     f"± {r['fold_se']:.3f})  F_avg {r['f_avg']:.3f}")
     results.sort(key=lambda r: -r["fold_mean"])
+    best = one_standard_error_choice(results)
+    calibration = compare_calibration(X, y, groups, best, n_splits=n_splits, log=log)
+    best = {**best, "calibration": min(calibration, key=lambda method: calibration[method]["brier"])}
     return {"split": split, "n_splits": n_splits, "n": int(len(rows)), "results": results,
-            "best": one_standard_error_choice(results)}
+            "calibration": calibration, "best": best}
+
+
+def compare_calibration(X: pd.DataFrame, y: np.ndarray, groups, params: dict, methods=CALIBRATION_METHODS,
+                        n_splits: int = 5, log: Callable[[str], None] | None = None) -> dict:
+    """Grouped-CV macro-F1, Brier score and ECE of ``build_pipeline(**params)`` per calibration method."""
+    from stance.model import build_pipeline
+
+    out = {}
+    with threadpool_limits(limits=1):
+        for method in methods:
+            predictions = grouped_cv(build_pipeline(**{**params, "calibration": method}), X, y, groups, n_splits)
+            m = prediction_metrics(y, predictions)
+            out[method] = {"macro_f1": m["macro_f1"], "brier": m["brier"], "ece": m["ece"]}
+            if log:
+                log(f"calibration {method:12s} grouped-CV macro-F1 {m['macro_f1']:.3f}  Brier {m['brier']:.3f}  "
+                    f"ECE {m['ece']:.3f}")
+    return out
 
 
 def _cv_scores(y: np.ndarray, predictions: pd.DataFrame) -> dict:
@@ -383,7 +409,9 @@ def one_standard_error_choice(results: list[dict]) -> dict:
     {'C': 1}
     """
     best = max(results, key=lambda r: r["fold_mean"])
-    near = [r for r in results if r["fold_mean"] >= best["fold_mean"] - best["fold_se"]]
+    family = best["params"].get("linear_model")  # C means different things in different families
+    near = [r for r in results if r["fold_mean"] >= best["fold_mean"] - best["fold_se"]
+            and r["params"].get("linear_model") == family]
     return min(near, key=lambda r: (r["params"].get("C", 0), -r["fold_mean"]))["params"]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import joblib
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
@@ -33,40 +34,55 @@ class ModelIntegrityError(RuntimeError):
 # Chosen by grouped 5-fold CV on the train split only (`stance evaluate --tune`, grid in
 # stance.evaluate.TUNING_GRID); README, "Evaluation", has the figures.
 DEFAULT_C = 0.3
+DEFAULT_LINEAR_MODEL = "svm"
+DEFAULT_CALIBRATION = "temperature"
 
 
-def build_classifier(C: float = DEFAULT_C, calibration: str = "sigmoid", calibration_folds: int = 3):
-    """Class-weighted linear SVM with calibrated probabilities.
+LINEAR_MODELS = {
+    "svm": lambda C: LinearSVC(C=C, class_weight="balanced"),
+    "logreg": lambda C: LogisticRegression(C=C, class_weight="balanced", max_iter=5000),
+}
 
-    The SVM is fitted on ``calibration_folds - 1`` folds and its scores mapped
-    to probabilities on the remaining one, for each fold; predictions average
-    the folds' calibrated probabilities (``CalibratedClassifierCV``).
+
+def build_classifier(C: float = DEFAULT_C, linear_model: str = DEFAULT_LINEAR_MODEL,
+                     calibration: str = DEFAULT_CALIBRATION, calibration_folds: int = 3) -> CalibratedClassifierCV:
+    """A class-weighted linear classifier with calibrated probabilities.
+
+    The linear model is fitted on ``calibration_folds - 1`` folds and its
+    scores mapped to probabilities on the remaining one, for each fold;
+    predictions average the folds' calibrated probabilities
+    (``CalibratedClassifierCV``).
 
     Parameters
     ----------
     C : float
-        Inverse regularisation strength of the SVM.
+        Inverse regularisation strength.
+    linear_model : {"svm", "logreg"}
+        A linear SVM or a logistic regression, both with balanced class weights.
     calibration : {"sigmoid", "isotonic", "temperature"}
         How scores become probabilities.
     calibration_folds : int
         Stratified folds for the calibration.
     """
-    svm = LinearSVC(C=C, class_weight="balanced")
-    return CalibratedClassifierCV(svm, method=calibration, cv=calibration_folds)
+    if linear_model not in LINEAR_MODELS:
+        raise ValueError(f"unknown linear_model {linear_model!r}; use one of {sorted(LINEAR_MODELS)}")
+    return CalibratedClassifierCV(LINEAR_MODELS[linear_model](C), method=calibration, cv=calibration_folds)
 
 
 def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ngrams: bool = True,
-                   calibration: str = "sigmoid") -> Pipeline:
-    """The untrained stance pipeline: spaCy features, feature union, calibrated linear SVM.
+                   linear_model: str = DEFAULT_LINEAR_MODEL, calibration: str = DEFAULT_CALIBRATION) -> Pipeline:
+    """The untrained stance pipeline: spaCy features, feature union, calibrated linear classifier.
 
     Parameters
     ----------
     C : float
-        Inverse regularisation strength of the linear SVM.
+        Inverse regularisation strength of the linear model.
     spacy_model : str, optional
         spaCy pipeline used to featurize raw text.
     char_ngrams : bool
         Include character n-grams.
+    linear_model : {"svm", "logreg"}
+        See :func:`build_classifier`.
     calibration : str
         Calibration method, see :func:`build_classifier`.
 
@@ -79,7 +95,7 @@ def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ng
     return Pipeline([
         ("spacy", SpacySentenceFeaturizer(spacy_model=spacy_model)),
         ("features", build_feature_union(char_ngrams=char_ngrams)),
-        ("clf", build_classifier(C=C, calibration=calibration)),
+        ("clf", build_classifier(C=C, linear_model=linear_model, calibration=calibration)),
     ])
 
 
@@ -137,7 +153,7 @@ def design_summary(pipeline: Pipeline) -> dict:
     Examples
     --------
     >>> design_summary(build_pipeline())["classifier"]
-    {'name': 'LinearSVC', 'C': 0.3, 'class_weight': 'balanced', 'calibration': 'sigmoid', 'calibration_folds': 3}
+    {'name': 'LinearSVC', 'C': 0.3, 'class_weight': 'balanced', 'calibration': 'temperature', 'calibration_folds': 3}
     """
     clf = pipeline.named_steps["clf"]
     base = getattr(clf, "estimator", clf)

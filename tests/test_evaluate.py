@@ -170,7 +170,9 @@ def test_tune_uses_the_train_split_only(small_corpus):
     corpus, features = small_corpus
     result = tune(corpus, features, grid={"C": [0.3, 1.0], "char_ngrams": [False]}, n_splits=2)
     assert result["n"] == (corpus["split"] == "train").sum()
-    assert result["best"] in [r["params"] for r in result["results"]]
+    chosen = {k: v for k, v in result["best"].items() if k != "calibration"}
+    assert chosen in [r["params"] for r in result["results"]]
+    assert result["best"]["calibration"] == min(result["calibration"], key=lambda m: result["calibration"][m]["brier"])
 
 
 def test_cli_evaluate_needs_data_or_report():

@@ -4,7 +4,9 @@ import joblib
 import numpy as np
 import pytest
 
-from stance.model import ModelIntegrityError, build_pipeline, card_path, file_sha256, load_model, read_card
+from stance.model import (
+    DEFAULT_CALIBRATION, ModelIntegrityError, build_pipeline, card_path, file_sha256, load_model, read_card,
+)
 
 
 def test_text_in_api(small_model):
@@ -25,7 +27,7 @@ def test_card_records_provenance(small_model):
     assert card["spacy_pipeline"]["components"][-1] == "stance_sentence_features"
     assert "ner" not in card["spacy_pipeline"]["components"]
     assert {"spacy", "scikit-learn", "python"} <= set(card["libraries"])
-    assert card["design"]["classifier"]["calibration"] == "sigmoid"
+    assert card["design"]["classifier"]["calibration"] == DEFAULT_CALIBRATION
     assert "char_ngrams" not in card["design"]["features"]  # the small model is trained without them
     assert card["created"]
 
