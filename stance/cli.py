@@ -329,6 +329,32 @@ def report(labels_path, out_dir, model_path, **selection) -> None:
 
 
 @main.group()
+def benchmark() -> None:
+    """Public benchmarks, trained and scored with the same feature design as the stance model."""
+
+
+@benchmark.command("semeval")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--n-jobs", type=int, default=1, show_default=True, help="Processes for the CV fits.")
+def benchmark_semeval(data_dir, as_json, n_jobs) -> None:
+    """SemEval-2016 Task 6, Task A: official F_avg on the 1,249 test tweets (train: trial+training)."""
+    from stance.benchmark import run_semeval
+
+    try:
+        result = run_semeval(data_dir, n_jobs=n_jobs)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"SemEval-2016 Task A test: F_avg={result['f_avg']:.4f} (n={result['n_test']}), "
+               f"CV F_avg={result['cv_f_avg']:.4f}")
+    for target, m in result["per_target"].items():
+        click.echo(f"  {target:35s} F_avg={m['f_avg']:.3f} n={m['n']}")
+
+
+@main.group()
 def corpus() -> None:
     """Inspect and validate the annotated corpus."""
 
