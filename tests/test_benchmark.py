@@ -86,3 +86,12 @@ def test_target_conjoined_copies_features_per_target():
     conj = TargetConjoined(FunctionTransformer(lambda df: df[["x"]].to_numpy())).fit(X)
     out = conj.transform(X).toarray()
     assert out.tolist() == [[1, 1, 0], [2, 0, 2], [3, 3, 0]]  # [shared | a | b]
+
+
+def test_cli_benchmark_refuses_a_missing_directory(tmp_path):
+    from click.testing import CliRunner
+
+    from stance.cli import main
+
+    result = CliRunner().invoke(main, ["benchmark", "semeval", str(tmp_path / "absent")])
+    assert result.exit_code != 0 and "does not exist" in result.output
