@@ -33,7 +33,7 @@ class ModelIntegrityError(RuntimeError):
 
 # Chosen by grouped 5-fold CV on the train split only (`stance evaluate --tune`, grid in
 # stance.evaluate.TUNING_GRID); README, "Evaluation", has the figures.
-DEFAULT_C = 0.3
+DEFAULT_C = 1.0
 DEFAULT_LINEAR_MODEL = "svm"
 DEFAULT_CALIBRATION = "temperature"
 
@@ -153,7 +153,7 @@ def design_summary(pipeline: Pipeline) -> dict:
     Examples
     --------
     >>> design_summary(build_pipeline())["classifier"]
-    {'name': 'LinearSVC', 'C': 0.3, 'class_weight': 'balanced', 'calibration': 'temperature', 'calibration_folds': 3}
+    {'name': 'LinearSVC', 'C': 1.0, 'class_weight': 'balanced', 'calibration': 'temperature', 'calibration_folds': 3}
     """
     clf = pipeline.named_steps["clf"]
     base = getattr(clf, "estimator", clf)
