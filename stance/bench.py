@@ -18,7 +18,8 @@ component costs, and whether the features change without it). Progress
 goes to stderr. Timings depend on what else runs on the machine; the load
 average is reported with them, and so are CPU seconds, which depend on it less.
 
-Usage: ``python -m stance.bench [--articles N] [--processes 1 2] [--batch-size B] [--chunk-size C]``
+Usage: ``python -m stance.bench [--articles N] [--processes 1 2] [--repeat R] [--batch-size B] [--chunk-size C]``;
+``--articles 10000 --processes 2 --no-raw --no-components`` checks memory at ten times the default size.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import psutil
 
-DEFAULT_ARTICLES = 400
+DEFAULT_ARTICLES = 1000  # about 600k words: worker start-up (a few seconds) is then a small share
 SAMPLE_ARTICLES = 40  # for the component study
 SEED = 13
 
@@ -50,7 +51,7 @@ def build_corpus(path: Path, n_articles: int, seed: int = SEED) -> dict:
     """Write ``n_articles`` synthetic articles of corpus sentences as JSONL; return their size.
 
     Articles have 5-11 paragraphs of 2-6 sentences, the shape of a news or
-    opinion piece (about 4,000 characters, 600 words on average).
+    opinion piece (about 3,800 characters, 620 words on average).
     """
     from stance.dataset import load_annotations
 
@@ -271,21 +272,22 @@ def run_bench(args) -> dict:
     corpus = workdir / "corpus.jsonl"
     size = build_corpus(corpus, args.articles)
     log(f"corpus: {size['articles']} articles, {size['words']} words in {corpus}")
-    load_before = os.getloadavg()[0]
-    raw, labelled, trained = {}, {}, None
-    for n in args.processes:  # raw and label alternate, so drifting machine load hits both alike
-        log(f"raw nlp.pipe, {n} process(es)")
-        raw[n] = run_raw(corpus, args.batch_size, n)
-        log(f"stance label, {n} process(es)")
-        labelled[n] = run_label(corpus, workdir, n, args)
-        if n == 1:
-            log("raw nlp.pipe, trained components only, 1 process")
-            trained = run_raw(corpus, args.batch_size, 1, pipeline="trained")
+    loads = [os.getloadavg()[0]]
+    raw, labelled, trained = {}, {}, {}
+    for round_ in range(args.repeat):
+        for n in args.processes:  # raw and label alternate, so drifting machine load hits both alike
+            log(f"round {round_ + 1}/{args.repeat}: raw nlp.pipe and stance label, {n} process(es)")
+            if not args.no_raw:
+                _keep_best(raw, n, run_raw(corpus, args.batch_size, n))
+            _keep_best(labelled, n, run_label(corpus, workdir, n, args))
+            if n == 1 and not args.no_raw:
+                _keep_best(trained, n, run_raw(corpus, args.batch_size, 1, pipeline="trained"))
+            loads.append(os.getloadavg()[0])
     result = summarise(size, raw, labelled, args)
     if trained:
-        result["raw_trained_only_words_per_s"] = round(size["words"] / trained["seconds"])
-        result["ratio_vs_raw_trained_only_cpu"] = round(trained["cpu_s"] / labelled[1]["cpu_s"], 3)
-    result["load_avg_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+        result["raw_trained_only_words_per_s"] = round(size["words"] / trained[1]["seconds"])
+        result["ratio_vs_raw_trained_only_cpu"] = round(trained[1]["cpu_s"] / labelled[1]["cpu_s"], 3)
+    result["load_avg_1min"] = [round(min(loads), 2), round(max(loads), 2)]
     if not args.no_components:
         log("component study")
         texts = list(corpus_texts(corpus))[:SAMPLE_ARTICLES]
@@ -294,27 +296,47 @@ def run_bench(args) -> dict:
     return result
 
 
+def _keep_best(best: dict, n: int, run: dict) -> None:
+    """Keep, per process count, the fastest run (least disturbed by other work) and the lowest CPU time."""
+    if n not in best:
+        best[n] = run
+        return
+    if run.get("rows_sha", "") != best[n].get("rows_sha", ""):
+        raise RuntimeError("two runs of the same configuration wrote different rows")
+    cpu_s = min(best[n]["cpu_s"], run["cpu_s"])
+    peak = max(best[n]["peak_rss_mib"], run["peak_rss_mib"])
+    if run["seconds"] < best[n]["seconds"]:
+        best[n] = run
+    best[n].update(cpu_s=cpu_s, peak_rss_mib=peak)
+
+
 def summarise(size: dict, raw: dict, labelled: dict, args) -> dict:
     words = size["words"]
     result = {"articles": size["articles"], "words": words, "batch_size": args.batch_size,
-              "chunk_size": args.chunk_size, "processes": {}}
-    for n in labelled:
-        run, base = labelled[n], raw[n]
-        result["processes"][n] = {
+              "chunk_size": args.chunk_size, "repeat": args.repeat, "processes": {}}
+    for n, run in labelled.items():
+        figures = {
             "words_per_s": round(words / run["seconds"]),
             "sentences_per_s": round(run["sentences"] / run["seconds"]),
-            "raw_spacy_words_per_s": round(words / base["seconds"]),
-            "ratio_vs_raw": round(base["seconds"] / run["seconds"], 3),
-            "ratio_vs_raw_cpu": round(base["cpu_s"] / run["cpu_s"], 3),
             "label_s": round(run["seconds"], 2), "label_cpu_s": round(run["cpu_s"], 2),
-            "raw_s": round(base["seconds"], 2), "raw_cpu_s": round(base["cpu_s"], 2),
             "peak_rss_mib": round(run["peak_rss_mib"]), "peak_rss_main_mib": round(run["peak_rss_main_mib"]),
-            "raw_peak_rss_mib": round(base["peak_rss_mib"]), "rows_sha": run["rows_sha"],
+            "rows_sha": run["rows_sha"],
         }
+        if n in raw:
+            base = raw[n]
+            figures.update({
+                "raw_spacy_words_per_s": round(words / base["seconds"]),
+                "ratio_vs_raw": round(base["seconds"] / run["seconds"], 3),
+                "ratio_vs_raw_cpu": round(base["cpu_s"] / run["cpu_s"], 3),
+                "raw_s": round(base["seconds"], 2), "raw_cpu_s": round(base["cpu_s"], 2),
+                "raw_peak_rss_mib": round(base["peak_rss_mib"]),
+            })
+        result["processes"][n] = figures
     if 1 in labelled and 2 in labelled:
         result["speedup_1_to_2"] = round(labelled[1]["seconds"] / labelled[2]["seconds"], 3)
-        result["raw_speedup_1_to_2"] = round(raw[1]["seconds"] / raw[2]["seconds"], 3)
         result["same_rows_1_and_2"] = labelled[1]["rows_sha"] == labelled[2]["rows_sha"]
+    if 1 in raw and 2 in raw:
+        result["raw_speedup_1_to_2"] = round(raw[1]["seconds"] / raw[2]["seconds"], 3)
     result["peak_rss_mib"] = max(run["peak_rss_mib"] for run in result["processes"].values())
     return result
 
@@ -328,7 +350,9 @@ def parse_args(argv=None):
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
     parser.add_argument("--model", type=Path, help="model to label with (default: models/stance.joblib)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the fastest run of each kind is kept")
     parser.add_argument("--no-components", action="store_true", help="skip the component study")
+    parser.add_argument("--no-raw", action="store_true", help="label only (e.g. to check memory at 10x size)")
     parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)  # internal: the raw-spaCy subprocess
     parser.add_argument("--n-process", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--pipeline", choices=["stance", "trained"], default="stance", help=argparse.SUPPRESS)

@@ -52,8 +52,8 @@ DEFAULT_BATCH_SIZE = 16  # documents per nlp.pipe batch (also capped in characte
 DEFAULT_CHUNK_SIZE = 32  # input records per part: a few seconds of work on one core
 # spaCy's working memory grows with the characters in a batch (about 3 MB per
 # 1,000 here), so batches are also capped in characters, and longer texts are
-# cut into pieces at line breaks -- which the pipeline treats as sentence
-# boundaries anyway, so nothing changes but the memory bound.
+# parsed in pieces cut at line breaks, which the pipeline treats as sentence
+# boundaries anyway: sentences stay whole, only tokens next to a cut see less context.
 MAX_BATCH_CHARS = 50_000
 MAX_PIECE_CHARS = 50_000
 
@@ -299,8 +299,11 @@ def chunked(iterable: Iterable, size: int) -> Iterator[list]:
 
 
 def check_inputs(inputs: list) -> None:
-    """Open every input and read its first record, so a missing file, an unknown format or
-    a missing ``text`` column stops the run before any work (:class:`~stance.corpus.CorpusError`)."""
+    """Open every input and read its first record, before any work.
+
+    A missing file, an unknown format or a file without a ``text`` column
+    raises :class:`~stance.corpus.CorpusError` here rather than hours into a run.
+    """
     for path in inputs:
         records = iter(read_path(Path(path)))
         try:
