@@ -28,6 +28,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -268,7 +269,7 @@ def _share_equal(rows: list[dict], baseline: list[dict]) -> float:
 
 
 def run_bench(args) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix="stance-bench-"))
+    workdir = args.workdir
     corpus = workdir / "corpus.jsonl"
     size = build_corpus(corpus, args.articles)
     log(f"corpus: {size['articles']} articles, {size['words']} words in {corpus}")
@@ -352,6 +353,7 @@ def parse_args(argv=None):
     parser.add_argument("--model", type=Path, help="model to label with (default: models/stance.joblib)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; the fastest run of each kind is kept")
     parser.add_argument("--no-components", action="store_true", help="skip the component study")
+    parser.add_argument("--keep", action="store_true", help="keep the corpus and outputs (path on stderr)")
     parser.add_argument("--no-raw", action="store_true", help="label only (e.g. to check memory at 10x size)")
     parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)  # internal: the raw-spaCy subprocess
     parser.add_argument("--n-process", type=int, default=1, help=argparse.SUPPRESS)
@@ -364,7 +366,13 @@ def main(argv=None) -> None:
     if args.raw:
         print(json.dumps(raw_spacy(args.raw, args.batch_size, args.n_process, args.pipeline)))
         return
-    print(json.dumps(run_bench(args)))
+    args.workdir = Path(tempfile.mkdtemp(prefix="stance-bench-"))
+    try:
+        result = run_bench(args)
+    finally:
+        if not args.keep:
+            shutil.rmtree(args.workdir, ignore_errors=True)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
