@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -75,26 +74,46 @@ def corpus_texts(path: Path):
             yield json.loads(line)["text"]
 
 
-class PeakMemory:
-    """Sample the resident memory of a process and all its descendants every ``every`` seconds."""
+class ProcessTree:
+    """Sample a process and all its descendants every ``every`` seconds: peak RSS, CPU seconds.
+
+    CPU time is the sum over every process seen of its last sampled user +
+    system time (it misses at most ``every`` seconds per process). Resource
+    usage of waited-for children would miss workers forked from a forkserver,
+    which the process that started them never waits for.
+    """
 
     def __init__(self, pid: int, every: float = 0.1):
         self.root, self.every = psutil.Process(pid), every
         self.peak_total = self.peak_main = 0
+        self._cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu.values())
 
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                main = self.root.memory_info().rss
-                total = main + sum(_rss(child) for child in self.root.children(recursive=True))
+                processes = [self.root] + self.root.children(recursive=True)
             except psutil.NoSuchProcess:
                 return
-            self.peak_main, self.peak_total = max(self.peak_main, main), max(self.peak_total, total)
+            rss = [self._sample(process) for process in processes]
+            self.peak_main, self.peak_total = max(self.peak_main, rss[0]), max(self.peak_total, sum(rss))
             self._stop.wait(self.every)
 
-    def __enter__(self) -> "PeakMemory":
+    def _sample(self, process: psutil.Process) -> int:
+        try:
+            with process.oneshot():
+                times, rss = process.cpu_times(), process.memory_info().rss
+        except psutil.NoSuchProcess:
+            return 0
+        self._cpu[process.pid] = times.user + times.system
+        return rss
+
+    def __enter__(self) -> "ProcessTree":
         self._thread.start()
         return self
 
@@ -103,27 +122,17 @@ class PeakMemory:
         self._thread.join()
 
 
-def _rss(process: psutil.Process) -> int:
-    try:
-        return process.memory_info().rss
-    except psutil.NoSuchProcess:
-        return 0
-
-
 def measure(command: list[str]) -> dict:
-    """Run ``command``; its wall time, CPU time (with its children) and peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Run ``command``; its wall time, CPU time (with all its descendants) and peak RSS."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    with PeakMemory(process.pid) as memory:
+    with ProcessTree(process.pid) as tree:
         stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"{' '.join(command[:4])}... failed:\n{stderr}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mib": memory.peak_total / 2**20,
-            "peak_rss_main_mib": memory.peak_main / 2**20, "stdout": stdout}
+    return {"wall_s": wall, "cpu_s": tree.cpu_seconds, "peak_rss_mib": tree.peak_total / 2**20,
+            "peak_rss_main_mib": tree.peak_main / 2**20, "stdout": stdout}
 
 
 def raw_spacy(corpus: Path, batch_size: int, n_process: int, pipeline: str) -> dict:
