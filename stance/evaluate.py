@@ -32,6 +32,7 @@ from stance.metrics import classification_metrics
 PROTOCOLS = ("grouped_cv", "test", "loso")
 TRAIN_SPLITS = ("train", "dev")
 OURS = "stance"
+OURS_MINILM = "stance+minilm"  # the optional second model, `stance train --embeddings`
 SLICE_COLUMNS = ("source", "attributed", "register")
 CACHE_DIR = ROOT / "build" / "cache"
 ECE_BINS = 10
@@ -418,12 +419,15 @@ def one_standard_error_choice(results: list[dict]) -> dict:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def evaluation_models(ensemble: bool = False) -> dict:
-    """The baselines and our model, in table order (ours last)."""
+def evaluation_models(ensemble: bool = False, embeddings: bool = False) -> dict:
+    """The baselines and our model, in table order (ours last; with ``embeddings``, our MiniLM model before it)."""
     from stance.baselines import build_baselines
     from stance.model import build_pipeline
 
-    return {**build_baselines(ensemble=ensemble), OURS: build_pipeline()}
+    models = build_baselines(ensemble=ensemble)
+    if embeddings:
+        models[OURS_MINILM] = build_pipeline(embeddings=True)
+    return {**models, OURS: build_pipeline()}
 
 
 def corpus_summary(corpus: pd.DataFrame) -> dict:

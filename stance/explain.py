@@ -27,7 +27,9 @@ import pandas as pd
 
 from stance.config import LABELS
 
-BLOCK_NAMES = {"lemma_ngrams": "lemma", "char_ngrams": "chars", "cues": "cue", "flags": "flag"}
+BLOCK_NAMES = {"lemma_ngrams": "lemma", "char_ngrams": "chars", "cues": "cue", "flags": "flag",
+               "embedding": "embedding"}
+WHOLE_BLOCKS = ("embedding",)  # dimensions mean nothing one by one: shown as one summed row
 LABEL_BACKGROUND = {"pro": "#c6dbef", "anti": "#fcbba1", "neutral": "transparent"}
 LABEL_BORDER = {"pro": "#2166ac", "anti": "#b2182b", "neutral": "#bdbdbd"}
 
@@ -69,7 +71,7 @@ class Explanation:
         probs = "  ".join(f"{k}={v:.2f}" for k, v in self.probabilities.items())
         lines = [f"{self.text}", f"label: {self.label}   ({probs})", "",
                  f"features pushing toward '{self.label}' (+) or away from it (-), weight x value:"]
-        lines += [f"  {row[self.label]:+7.3f}  {row['feature']}  (value {row['value']:.3g})"
+        lines += [f"  {row[self.label]:+7.3f}  {row['feature']}" + _value_note(row["value"])
                   for _, row in self.top(n).iterrows()]
         lines += ["", "by feature block: " + ", ".join(f"{b} {v:+.2f}" for b, v in self.blocks[self.label].items())]
         if self.note:
@@ -79,8 +81,18 @@ class Explanation:
     def to_dict(self, n: int = 10) -> dict:
         """JSON-ready: label, probabilities, top features for the predicted label, blocks."""
         return {"text": self.text, "label": self.label, "probabilities": self.probabilities,
-                "top_features": self.top(n).to_dict("records"), "blocks": self.blocks[self.label].to_dict(),
+                "top_features": _json_records(self.top(n)), "blocks": self.blocks[self.label].to_dict(),
                 "exact": self.exact, "note": self.note}
+
+
+def _json_records(frame: pd.DataFrame) -> list[dict]:
+    # NaN (the value of a merged block) is not JSON; None is
+    return [{k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+            for row in frame.to_dict("records")]
+
+
+def _value_note(value: float) -> str:
+    return "" if pd.isna(value) else f"  (value {value:.3g})"
 
 
 def linear_model(pipeline) -> LinearModel:
@@ -173,6 +185,7 @@ def explain_sentence(pipeline, text: str, linear: LinearModel | None = None,
     contributions = pd.DataFrame({"feature": names[columns], "value": values})
     for k, label in enumerate(linear.classes):
         contributions[label] = values * linear.weights[k, columns]
+    contributions = _merge_whole_blocks(contributions, linear.classes)
     exact, note = linear.exact, linear.note
     if exact and not reproduces(contributions, linear, proba):
         exact, note = False, ("the classifier's probabilities are not the softmax of its linear scores "
@@ -183,6 +196,18 @@ def explain_sentence(pipeline, text: str, linear: LinearModel | None = None,
                        probabilities={label: float(p) for label, p in zip(linear.classes, proba)},
                        contributions=contributions, intercepts=dict(zip(linear.classes, linear.intercepts)),
                        exact=exact, note=note, blocks=blocks)
+
+
+def _merge_whole_blocks(contributions: pd.DataFrame, classes) -> pd.DataFrame:
+    """One row per block in ``WHOLE_BLOCKS`` (e.g. ``embedding (MiniLM, 384 dims)``), summing its columns."""
+    block = contributions["feature"].map(_block)
+    merged = [contributions[~block.isin(WHOLE_BLOCKS)]]
+    for name in WHOLE_BLOCKS:
+        rows = contributions[block == name]
+        if len(rows):
+            merged.append(pd.DataFrame([{"feature": f"{name} (MiniLM, {len(rows)} dims)", "value": float("nan"),
+                                         **{label: rows[label].sum() for label in classes}}]))
+    return pd.concat(merged, ignore_index=True)
 
 
 def reproduces(contributions: pd.DataFrame, linear: LinearModel, proba: np.ndarray) -> bool:

@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from stance.embeddings import SentenceEmbedding
 from stance.preprocess import FEATURE_COLUMNS, MENTION_NAMES, cached_nlp, parse_units, pipeline_info
 
 FLAG_COLUMNS = ["negated", "attributed", "boilerplate"] + [f"mention_{m}" for m in MENTION_NAMES]
@@ -162,11 +163,13 @@ def _flags_to_float(X) -> np.ndarray:
     return np.asarray(X, dtype=float)
 
 
-def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None) -> ColumnTransformer:
+def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, embeddings: bool = False,
+                        embedding_weight: float = 1.0) -> ColumnTransformer:
     """Map feature records to one sparse matrix.
 
     Lemma uni/bi-grams with negation marking, character n-grams within word
-    boundaries, the cue-lexicon counts, and the boolean flags.
+    boundaries, the cue-lexicon counts, the boolean flags and, optionally,
+    MiniLM sentence embeddings of the raw text.
 
     Parameters
     ----------
@@ -175,6 +178,10 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None) 
     lexicons : dict of str to list of str, optional
         Cue phrases per side for :class:`CueLexiconCounter`; ``None`` uses ``CUE_LEXICONS``
         (another task, e.g. a benchmark with other targets, can bring its own).
+    embeddings : bool
+        Add the :class:`stance.embeddings.SentenceEmbedding` block (needs the ``embeddings`` extra).
+    embedding_weight : float
+        Scale of that block.
     """
     steps = [
         ("lemma_ngrams", TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2,
@@ -185,4 +192,6 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None) 
     if char_ngrams:
         steps.insert(1, ("char_ngrams", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                                         sublinear_tf=True, max_features=60000), "text"))
+    if embeddings:
+        steps.append(("embedding", SentenceEmbedding(weight=embedding_weight), "text"))
     return ColumnTransformer(steps, sparse_threshold=1.0)

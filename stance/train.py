@@ -42,13 +42,15 @@ def grouped_cv_predictions(pipeline, X: pd.DataFrame, y: np.ndarray, groups, n_s
     return predictions
 
 
-def is_current(out: str | Path, df: pd.DataFrame) -> bool:
-    """True when ``out`` exists, matches its card, and was trained on exactly ``df``."""
+def is_current(out: str | Path, df: pd.DataFrame, pipeline_params: dict | None = None) -> bool:
+    """True when ``out`` exists, matches its card, and was trained on exactly ``df`` with ``pipeline_params``."""
     from stance.model import ModelIntegrityError, read_card, verify_model_file
 
     try:
         verify_model_file(Path(out))
-        return read_card(out)["training_data"]["sha256"] == data_sha256(df)
+        card = read_card(out)
+        return (card["training_data"]["sha256"] == data_sha256(df)
+                and card.get("pipeline_params", {}) == (pipeline_params or {}))
     except (ModelIntegrityError, FileNotFoundError, KeyError):
         return False
 
@@ -60,7 +62,7 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
     Returns the card, or ``None`` when ``if_changed`` and the model is current.
     """
     df = training_frame(data_paths)
-    if if_changed and is_current(out, df):
+    if if_changed and is_current(out, df, pipeline_params):
         Path(out).touch()  # tells make the model is up to date
         return None
     pipeline = build_pipeline(**pipeline_params)

@@ -130,3 +130,18 @@ def test_cli_explain_sentences_and_article(small_model, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8").count("<span class=") == 2 + 3  # two sentences, three legend items
     assert runner.invoke(main, ["explain", "--model", str(small_model)]).exit_code != 0
+
+
+@pytest.mark.skipif(not __import__("stance.embeddings").embeddings.embeddings_available(),
+                    reason="the 'embeddings' extra is not installed")
+def test_embedding_dimensions_are_shown_as_one_summed_row():
+    from stance.config import MODELS_DIR
+    from stance.model import load_model
+
+    model = load_model(MODELS_DIR / "stance-minilm.joblib")
+    explanation = explain_sentence(model, "Appeasing Moscow only rewards aggression.")
+    rows = explanation.contributions[explanation.contributions["feature"].str.startswith("embedding")]
+    assert rows["feature"].tolist() == ["embedding (MiniLM, 384 dims)"]
+    assert rows[explanation.label].item() == pytest.approx(explanation.blocks.loc["embedding", explanation.label])
+    assert "value nan" not in explanation.to_text(20)
+    json.dumps(explanation.to_dict(20), allow_nan=False)  # strict JSON

