@@ -7,6 +7,10 @@ Examples
 >>> model.predict(["Russia's security fears are a pretext."])  # doctest: +SKIP
 array(['anti'], dtype=object)
 """
+from stance._thinc import import_thinc_without_torch
+
+import_thinc_without_torch()  # before anything imports spaCy: saves ~2 s and ~200 MiB per process
+
 from stance.model import load_model  # noqa: E402
 
 __all__ = ["load_model"]

@@ -1,0 +1,25 @@
+"""spaCy is imported without torch, and torch stays usable afterwards."""
+import subprocess
+import sys
+
+import pytest
+
+from stance.embeddings import embeddings_available
+
+SCRIPT = """
+import sys
+import stance
+from stance.preprocess import cached_nlp
+cached_nlp()
+print("torch" in sys.modules)
+import thinc.compat
+print(thinc.compat.has_torch)
+import torch
+print(torch.ones(2).sum().item())
+"""
+
+
+@pytest.mark.skipif(not embeddings_available(), reason="torch (the 'embeddings' extra) is not installed")
+def test_spacy_loads_without_torch_and_torch_still_imports():
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "2.0"]
