@@ -73,7 +73,8 @@ def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
 @click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
               help="Grouped CV folds for --report and --tune.")
 @click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
-@click.option("--embeddings", is_flag=True, help="With --report, also our model with MiniLM embeddings.")
+@click.option("--embeddings", is_flag=True,
+              help="With --report, also our model with MiniLM embeddings; with --tune, search its embedding weight.")
 def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
@@ -113,7 +114,12 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
     log = (lambda line: click.echo(line, err=True))
     corpus, features = evaluation_data()
     output = {}
-    if tune:
+    if tune and embeddings:
+        from stance.evaluate import tune_embedding_weight
+
+        output["tuning"] = tune_embedding_weight(corpus, features, n_splits=folds, log=log)
+        click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
+    elif tune:
         output["tuning"] = run_tune(corpus, features, n_splits=folds, log=log)
         click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
     if report:

@@ -329,6 +329,9 @@ TUNING_GRID = [
     {"linear_model": ["svm"], "C": [0.1, 0.3, 1.0, 3.0, 10.0], "char_ngrams": [True, False]},
     {"linear_model": ["logreg"], "C": [1.0, 4.0, 16.0], "char_ngrams": [True, False]},
 ]
+# The MiniLM model keeps the default design and adds one block; only its weight is searched
+# (`stance evaluate --tune --embeddings`).
+EMBEDDING_WEIGHTS = (0.25, 0.5, 1.0, 2.0)
 
 
 def tune(corpus: pd.DataFrame, features: pd.DataFrame, grid: dict | list | None = None, n_splits: int = 5,
@@ -371,6 +374,31 @@ def tune(corpus: pd.DataFrame, features: pd.DataFrame, grid: dict | list | None 
     best = {**best, "calibration": min(calibration, key=lambda method: calibration[method]["brier"])}
     return {"split": split, "n_splits": n_splits, "n": int(len(rows)), "results": results,
             "calibration": calibration, "best": best}
+
+
+def tune_embedding_weight(corpus: pd.DataFrame, features: pd.DataFrame, weights=EMBEDDING_WEIGHTS,
+                          n_splits: int = 5, split: str = "train", log: Callable[[str], None] | None = None) -> dict:
+    """Grouped CV on ``split`` of the default design plus the MiniLM block at each weight.
+
+    Returns ``results`` (as in :func:`tune`, best mean first) and ``best`` (the weight with
+    the best mean fold macro-F1).
+    """
+    from stance.model import build_pipeline
+
+    rows = np.flatnonzero((corpus["split"] == split).to_numpy())
+    X, y, groups = features.iloc[rows], corpus["label"].to_numpy(dtype=object)[rows], corpus["doc_id"].iloc[rows]
+    results = []
+    with threadpool_limits(limits=1):
+        for weight in weights:
+            predictions = grouped_cv(build_pipeline(embeddings=True, embedding_weight=weight), X, y, groups, n_splits)
+            results.append({"params": {"embedding_weight": weight}, **_cv_scores(y, predictions)})
+            if log:
+                r = results[-1]
+                log(f"embedding_weight={weight}  grouped-CV macro-F1 {r['macro_f1']:.3f} "
+                    f"(folds {r['fold_mean']:.3f} ± {r['fold_se']:.3f})  F_avg {r['f_avg']:.3f}")
+    results.sort(key=lambda r: -r["fold_mean"])
+    return {"split": split, "n_splits": n_splits, "n": int(len(rows)), "results": results,
+            "best": results[0]["params"]}
 
 
 def compare_calibration(X: pd.DataFrame, y: np.ndarray, groups, params: dict, methods=CALIBRATION_METHODS,

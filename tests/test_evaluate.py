@@ -175,6 +175,19 @@ def test_tune_uses_the_train_split_only(small_corpus):
     assert result["best"]["calibration"] == min(result["calibration"], key=lambda m: result["calibration"][m]["brier"])
 
 
+@pytest.mark.skipif(not __import__("stance.embeddings").embeddings.embeddings_available(),
+                    reason="the 'embeddings' extra is not installed")
+def test_embedding_weight_search_uses_the_train_split_and_ranks_by_fold_mean(small_corpus):
+    from stance.evaluate import tune_embedding_weight
+
+    corpus, features = small_corpus
+    result = tune_embedding_weight(corpus, features, weights=(0.5, 2.0), n_splits=2)
+    assert result["n"] == (corpus["split"] == "train").sum()
+    means = [r["fold_mean"] for r in result["results"]]
+    assert means == sorted(means, reverse=True)
+    assert result["best"] == result["results"][0]["params"] and set(result["best"]) == {"embedding_weight"}
+
+
 def test_cli_evaluate_needs_data_or_report():
     from stance.cli import main
 
