@@ -318,7 +318,7 @@ def build_semeval_pipeline(C: float = SVM_C, lexicon_weight: float = LEXICON_WEI
     blocks = [("lemmas", lemma_block, ["text", "lemmas"]), ("chars", char_block, "text"),
               ("lexicon", RegexLexiconCounts(), ["text"])]
     if embeddings:
-        blocks.append(("embedding", SentenceEmbedding(weight=embedding_weight), "words"))
+        blocks.append(("embedding", SentenceEmbedding(weight=embedding_weight), ["words"]))
     features = ColumnTransformer(blocks, transformer_weights={"lexicon": lexicon_weight}, sparse_threshold=1.0)
     # Raw SVM scores, not calibrated probabilities: sigmoid calibration (3 folds) undid the class
     # weights, starved FAVOR and cost 5 points of CV F_avg.

