@@ -136,11 +136,12 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
 
 
 def _load(model_path):
+    from stance.embeddings import EmbeddingsNotInstalled
     from stance.model import ModelIntegrityError, load_model
 
     try:
         return load_model(model_path)
-    except (ModelIntegrityError, FileNotFoundError) as exc:
+    except (ModelIntegrityError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
 
 
@@ -175,6 +176,7 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
     from stance.corpus import CorpusError
     from stance.engines import EngineError
     from stance.label import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, default_n_process, label_files
+    from stance.embeddings import EmbeddingsNotInstalled
     from stance.model import ModelIntegrityError
     from stance.parts import PartsError
     from stance.progress import is_terminal
@@ -186,7 +188,8 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
                               n_process=n_process or default_n_process(), engine=engine, scheduler=scheduler,
                               resume=resume, progress=not quiet and is_terminal(),
                               chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE)
-    except (CorpusError, ValueError, FileNotFoundError, ModelIntegrityError, PartsError, EngineError) as exc:
+    except (CorpusError, ValueError, FileNotFoundError, ModelIntegrityError, PartsError, EngineError,
+            EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
     click.echo(summary.line(), err=True)
 

@@ -218,6 +218,8 @@ def load_model(path: str | Path | None = None, verify: bool = True) -> Pipeline:
     ModelIntegrityError
         The file was modified after training, or the installed spaCy pipeline
         differs from the one recorded in the card.
+    stance.embeddings.EmbeddingsNotInstalled
+        The model uses MiniLM embeddings and the ``embeddings`` extra is missing.
     """
     path = Path(path or DEFAULT_MODEL_PATH)
     if not path.exists():
@@ -227,7 +229,17 @@ def load_model(path: str | Path | None = None, verify: bool = True) -> Pipeline:
     pipeline = joblib.load(path)
     if verify:
         verify_spacy_pipeline(read_card(path), pipeline.named_steps["spacy"].spacy_model)
+    _check_embeddings_extra(pipeline)
     return pipeline
+
+
+def _check_embeddings_extra(pipeline: Pipeline) -> None:
+    """Fail at load time, not at the first prediction, when the model needs the missing extra."""
+    from stance.embeddings import SentenceEmbedding, _import_encoder_package
+
+    features = pipeline.named_steps.get("features")
+    if any(isinstance(step, SentenceEmbedding) for _, step, _ in getattr(features, "transformers", [])):
+        _import_encoder_package()  # raises EmbeddingsNotInstalled with the install command
 
 
 def verify_model_file(path: Path) -> None:

