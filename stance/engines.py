@@ -152,6 +152,8 @@ def run_on_dask(job: Callable, tasks: Iterable[Task], address: str | None = None
                                dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster if cluster is not None else address)
     try:
+        if cluster is not None:  # one thread per local worker: native pools (BLAS, torch) likewise
+            client.run(_limit_native_threads)
         shared_job = client.scatter(job, broadcast=True, hash=False)
         window = max(1, sum(client.nthreads().values())) * (1 + IN_FLIGHT_PER_WORKER)
         submit = lambda task: client.submit(_call, shared_job, *task, pure=False)  # noqa: E731
