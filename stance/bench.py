@@ -173,7 +173,7 @@ def run_label(corpus: Path, workdir: Path, n_process: int, args) -> dict:
     result.pop("stdout")
     meta = json.loads(out.with_name(out.name + ".meta.json").read_text(encoding="utf-8"))
     return {**result, "seconds": meta["seconds"], "sentences": meta["n_sentences"], "labelled": meta["n_labelled"],
-            "rows_sha": _rows_digest(out), "labels_sha": _rows_digest(out, LABEL_KEY)}
+            **_digests(out)}
 
 
 # Rows identical in everything but the probabilities' last bits: the MiniLM model's torch
@@ -181,13 +181,15 @@ def run_label(corpus: Path, workdir: Path, n_process: int, args) -> dict:
 LABEL_KEY = ["doc_id", "sent_idx", "label"]
 
 
-def _rows_digest(path: Path, columns: list | None = None) -> str:
+def _digests(path: Path) -> dict:
+    """``rows_sha`` over every column and ``labels_sha`` over :data:`LABEL_KEY`, from one read."""
     import hashlib
 
     import pandas as pd
 
-    frame = pd.read_parquet(path, columns=columns)
-    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()[:16]
+    frame = pd.read_parquet(path)
+    digest = lambda f: hashlib.sha256(pd.util.hash_pandas_object(f, index=False).values.tobytes()).hexdigest()[:16]  # noqa: E731
+    return {"rows_sha": digest(frame), "labels_sha": digest(frame[LABEL_KEY])}
 
 
 def component_study(texts: list[str], batch_size: int, model_path: Path | None) -> dict:

@@ -109,18 +109,15 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
 
 
 def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json) -> None:
-    from stance.evaluate import PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune
+    from stance.evaluate import (PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune,
+                                 tune_embedding_weight)
 
     log = (lambda line: click.echo(line, err=True))
     corpus, features = evaluation_data()
     output = {}
-    if tune and embeddings:
-        from stance.evaluate import tune_embedding_weight
-
-        output["tuning"] = tune_embedding_weight(corpus, features, n_splits=folds, log=log)
-        click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
-    elif tune:
-        output["tuning"] = run_tune(corpus, features, n_splits=folds, log=log)
+    if tune:
+        search = tune_embedding_weight if embeddings else run_tune
+        output["tuning"] = search(corpus, features, n_splits=folds, log=log)
         click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
     if report:
         from stance.evalreport import write_reports

@@ -39,13 +39,14 @@ class EmbeddingsNotInstalled(RuntimeError):
 def embeddings_available() -> bool:
     """Whether the encoder package can be imported here."""
     try:
-        _import_encoder_package()
+        require_embeddings()
     except EmbeddingsNotInstalled:
         return False
     return True
 
 
-def _import_encoder_package():
+def require_embeddings():
+    """The encoder package, imported; :class:`EmbeddingsNotInstalled` (with the install command) if missing."""
     # The weights ship inside the package; never let the hub client try the network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -62,7 +63,7 @@ def _import_encoder_package():
 
 @lru_cache(maxsize=1)
 def _encoder():
-    package = _import_encoder_package()
+    package = require_embeddings()
     if os.environ.get("STANCE_TORCH_THREADS"):  # set in labelling workers: one process per core already
         import torch
 
@@ -114,7 +115,7 @@ class SentenceEmbedding(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         validate_data(self, _not_a_string(X), dtype=None, ensure_all_finite=False)
-        _import_encoder_package()
+        require_embeddings()
         self.encoder_ = ENCODER_NAME
         return self
 

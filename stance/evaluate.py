@@ -355,20 +355,8 @@ def tune(corpus: pd.DataFrame, features: pd.DataFrame, grid: dict | list | None 
     """
     from sklearn.model_selection import ParameterGrid
 
-    from stance.model import build_pipeline
-
-    rows = np.flatnonzero((corpus["split"] == split).to_numpy())
-    X, y, groups = features.iloc[rows], corpus["label"].to_numpy(dtype=object)[rows], corpus["doc_id"].iloc[rows]
-    results = []
-    with threadpool_limits(limits=1):
-        for params in ParameterGrid(grid or TUNING_GRID):
-            predictions = grouped_cv(build_pipeline(**params), X, y, groups, n_splits)
-            results.append({"params": params, **_cv_scores(y, predictions)})
-            if log:
-                r = results[-1]
-                log(f"{params}  grouped-CV macro-F1 {r['macro_f1']:.3f} (folds {r['fold_mean']:.3f} "
-                    f"± {r['fold_se']:.3f})  F_avg {r['f_avg']:.3f}")
-    results.sort(key=lambda r: -r["fold_mean"])
+    rows, X, y, groups = _split_rows(corpus, features, split)
+    results = _grid_cv(list(ParameterGrid(grid or TUNING_GRID)), X, y, groups, n_splits, log)
     best = one_standard_error_choice(results)
     calibration = compare_calibration(X, y, groups, best, n_splits=n_splits, log=log)
     best = {**best, "calibration": min(calibration, key=lambda method: calibration[method]["brier"])}
@@ -383,22 +371,34 @@ def tune_embedding_weight(corpus: pd.DataFrame, features: pd.DataFrame, weights=
     Returns ``results`` (as in :func:`tune`, best mean first) and ``best`` (the weight with
     the best mean fold macro-F1).
     """
-    from stance.model import build_pipeline
-
-    rows = np.flatnonzero((corpus["split"] == split).to_numpy())
-    X, y, groups = features.iloc[rows], corpus["label"].to_numpy(dtype=object)[rows], corpus["doc_id"].iloc[rows]
-    results = []
-    with threadpool_limits(limits=1):
-        for weight in weights:
-            predictions = grouped_cv(build_pipeline(embeddings=True, embedding_weight=weight), X, y, groups, n_splits)
-            results.append({"params": {"embedding_weight": weight}, **_cv_scores(y, predictions)})
-            if log:
-                r = results[-1]
-                log(f"embedding_weight={weight}  grouped-CV macro-F1 {r['macro_f1']:.3f} "
-                    f"(folds {r['fold_mean']:.3f} ± {r['fold_se']:.3f})  F_avg {r['f_avg']:.3f}")
-    results.sort(key=lambda r: -r["fold_mean"])
+    rows, X, y, groups = _split_rows(corpus, features, split)
+    points = [{"embedding_weight": weight} for weight in weights]
+    results = _grid_cv(points, X, y, groups, n_splits, log, base={"embeddings": True})
     return {"split": split, "n_splits": n_splits, "n": int(len(rows)), "results": results,
             "best": results[0]["params"]}
+
+
+def _split_rows(corpus: pd.DataFrame, features: pd.DataFrame, split: str):
+    """Row positions of ``split`` and their features, labels and ``doc_id`` groups."""
+    rows = np.flatnonzero((corpus["split"] == split).to_numpy())
+    return rows, features.iloc[rows], corpus["label"].to_numpy(dtype=object)[rows], corpus["doc_id"].iloc[rows]
+
+
+def _grid_cv(points: list[dict], X: pd.DataFrame, y: np.ndarray, groups, n_splits: int,
+             log: Callable[[str], None] | None = None, base: dict | None = None) -> list[dict]:
+    """Grouped-CV scores of ``build_pipeline(**base, **params)`` for each grid point, best fold mean first."""
+    from stance.model import build_pipeline
+
+    results = []
+    with threadpool_limits(limits=1):
+        for params in points:
+            predictions = grouped_cv(build_pipeline(**(base or {}), **params), X, y, groups, n_splits)
+            results.append({"params": params, **_cv_scores(y, predictions)})
+            if log:
+                r = results[-1]
+                log(f"{params}  grouped-CV macro-F1 {r['macro_f1']:.3f} (folds {r['fold_mean']:.3f} "
+                    f"± {r['fold_se']:.3f})  F_avg {r['f_avg']:.3f}")
+    return sorted(results, key=lambda r: -r["fold_mean"])
 
 
 def compare_calibration(X: pd.DataFrame, y: np.ndarray, groups, params: dict, methods=CALIBRATION_METHODS,

@@ -184,9 +184,9 @@ def _block_params(step, columns) -> dict:
         from stance.features import CUE_LEXICONS
 
         out = {f"n_{side}_cues": len(cues) for side, cues in (params["lexicons"] or CUE_LEXICONS).items()}
-    if "weight" in params:  # the embedding block
-        from stance.embeddings import ENCODER_NAME
+    from stance.embeddings import ENCODER_NAME, SentenceEmbedding
 
+    if isinstance(step, SentenceEmbedding):
         out["encoder"] = ENCODER_NAME
     return out or {"columns": list(columns) if isinstance(columns, (list, tuple)) else columns}
 
@@ -235,11 +235,11 @@ def load_model(path: str | Path | None = None, verify: bool = True) -> Pipeline:
 
 def _check_embeddings_extra(pipeline: Pipeline) -> None:
     """Fail at load time, not at the first prediction, when the model needs the missing extra."""
-    from stance.embeddings import SentenceEmbedding, _import_encoder_package
+    from stance.embeddings import SentenceEmbedding, require_embeddings
 
     features = pipeline.named_steps.get("features")
     if any(isinstance(step, SentenceEmbedding) for _, step, _ in getattr(features, "transformers", [])):
-        _import_encoder_package()  # raises EmbeddingsNotInstalled with the install command
+        require_embeddings()
 
 
 def verify_model_file(path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from stance.benchmark import (
     HashtagSegmenter, TargetConjoined, decide, f_avg, load_semeval, per_target_scores, tune_none_bias,
 )
-from stance.embeddings import embeddings_available
+from tests.test_embeddings import needs_extra
 
 # shared/ sits beside the repository; STANCE_SEMEVAL_DIR points elsewhere.
 SEMEVAL_DIR = Path(os.environ.get("STANCE_SEMEVAL_DIR",
@@ -104,7 +104,7 @@ def test_unhashed_replaces_hashtags_in_place():
 
 
 @needs_data
-@pytest.mark.skipif(not embeddings_available(), reason="the 'embeddings' extra is not installed")
+@needs_extra
 def test_full_benchmark_reaches_the_target():
     from stance.benchmark import run_semeval
 

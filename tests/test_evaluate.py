@@ -16,6 +16,7 @@ from stance.evaluate import (
 )
 from stance.evalreport import render_markdown, write_reports
 from stance.model import build_pipeline
+from tests.test_embeddings import needs_extra
 
 
 class LeakDetector(ClassifierMixin, BaseEstimator):
@@ -175,8 +176,7 @@ def test_tune_uses_the_train_split_only(small_corpus):
     assert result["best"]["calibration"] == min(result["calibration"], key=lambda m: result["calibration"][m]["brier"])
 
 
-@pytest.mark.skipif(not __import__("stance.embeddings").embeddings.embeddings_available(),
-                    reason="the 'embeddings' extra is not installed")
+@needs_extra
 def test_embedding_weight_search_uses_the_train_split_and_ranks_by_fold_mean(small_corpus):
     from stance.evaluate import tune_embedding_weight
 

@@ -14,6 +14,7 @@ from stance.cli import main
 from stance.explain import (NotExplainable, article_fragment, article_html, explain_sentence, linear_model, top_features,
                             worst_mistakes)
 from tests.test_aggregate import article, frame
+from tests.test_embeddings import needs_extra
 
 TOY = ["guarantees for russia are fair", "guarantees reward the aggressor", "talks resume in geneva",
        "russia has fair concerns", "the aggressor must not be rewarded", "ministers met in geneva"] * 3
@@ -132,8 +133,7 @@ def test_cli_explain_sentences_and_article(small_model, tmp_path):
     assert runner.invoke(main, ["explain", "--model", str(small_model)]).exit_code != 0
 
 
-@pytest.mark.skipif(not __import__("stance.embeddings").embeddings.embeddings_available(),
-                    reason="the 'embeddings' extra is not installed")
+@needs_extra
 def test_embedding_dimensions_are_shown_as_one_summed_row():
     from stance.config import MODELS_DIR
     from stance.model import load_model

@@ -7,6 +7,7 @@ import pytest
 from stance.model import (
     DEFAULT_CALIBRATION, ModelIntegrityError, build_pipeline, card_path, file_sha256, load_model, read_card,
 )
+from tests.test_embeddings import needs_extra
 
 
 def test_text_in_api(small_model):
@@ -91,11 +92,7 @@ def test_default_design_is_a_calibrated_class_weighted_linear_model():
     assert set(design["features"]) == {"lemma_ngrams", "char_ngrams", "cues", "flags"}
 
 
-needs_embeddings = pytest.mark.skipif(not __import__("stance.embeddings").embeddings.embeddings_available(),
-                                      reason="the 'embeddings' extra is not installed")
-
-
-@needs_embeddings
+@needs_extra
 def test_minilm_model_trains_saves_and_predicts(small_training_file, tmp_path):
     from stance.train import train
 
@@ -109,7 +106,7 @@ def test_minilm_model_trains_saves_and_predicts(small_training_file, tmp_path):
     assert out.stat().st_size < 20_000_000  # the encoder is not pickled into the model
 
 
-@needs_embeddings
+@needs_extra
 def test_bundled_minilm_model_loads_and_carries_held_out_figures():
     from stance.config import MODELS_DIR
 

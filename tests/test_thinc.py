@@ -2,9 +2,8 @@
 import subprocess
 import sys
 
-import pytest
 
-from stance.embeddings import embeddings_available
+from tests.test_embeddings import needs_extra
 
 SCRIPT = """
 import sys
@@ -19,7 +18,7 @@ print(torch.ones(2).sum().item())
 """
 
 
-@pytest.mark.skipif(not embeddings_available(), reason="torch (the 'embeddings' extra) is not installed")
+@needs_extra
 def test_spacy_loads_without_torch_and_torch_still_imports():
     out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False", "2.0"]
