@@ -73,7 +73,7 @@ test: $(STAMP) ## Second command: run the test suite
 
 BENCH_ARGS ?=
 bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")
-	$(BIN)/python -m stance.bench --model $(MODEL) $(BENCH_ARGS)
+	$(STANCE) bench --model $(MODEL) $(BENCH_ARGS)
 
 clean: ## Remove generated files (keeps .venv and the committed model)
 	rm -rf build reports/seed-labels.* reports/outlets.csv

@@ -7,11 +7,11 @@ Examples
 >>> model.predict(["Russia's security fears are a pretext."])  # doctest: +SKIP
 array(['anti'], dtype=object)
 """
-from stance._thinc import import_thinc_without_torch
+from stance.sentences.torchless_thinc import import_thinc_without_torch
 
 import_thinc_without_torch()  # before anything imports spaCy: saves ~2 s and ~200 MiB per process
 
-from stance.model import load_model  # noqa: E402
+from stance.model.card import load_model  # noqa: E402
 
 __all__ = ["load_model"]
 __version__ = "0.1.0"

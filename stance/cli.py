@@ -34,8 +34,8 @@ def main() -> None:
               help="Add MiniLM sentence embeddings (the 'embeddings' extra): better on unseen articles, slower.")
 def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
     """Train the stance model and write it with its JSON card."""
-    from stance.embeddings import EmbeddingsNotInstalled
-    from stance.train import train as run_train
+    from stance.sentences.embeddings import EmbeddingsNotInstalled
+    from stance.model.training import train as run_train
 
     params = {"embeddings": True} if embeddings else {}
     try:
@@ -48,7 +48,7 @@ def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
     counts = card["training_data"]["label_counts"]
     click.echo(f"trained on {card['training_data']['n_sentences']} sentences {counts} -> {out}")
     if "metrics" in card:
-        from stance.metrics import headline
+        from stance.evaluation.metrics import headline
 
         metrics = card["metrics"]
         if "grouped_cv" in metrics:
@@ -88,9 +88,9 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
         return
     if not data_path:
         _fail("give --data PATH (score a model), --report (the evaluation harness) or --tune.")
-    from stance.dataset import read_jsonl
-    from stance.metrics import classification_metrics, headline
-    from stance.model import load_model
+    from stance.annotations.annotated_corpus import read_jsonl
+    from stance.evaluation.metrics import classification_metrics, headline
+    from stance.model.card import load_model
 
     df = read_jsonl(data_path)
     if not {"text", "label"} <= set(df.columns):
@@ -109,7 +109,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
 
 
 def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json) -> None:
-    from stance.evaluate import (PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune,
+    from stance.evaluation.harness import (PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune,
                                  tune_embedding_weight)
 
     log = (lambda line: click.echo(line, err=True))
@@ -120,7 +120,7 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         output["tuning"] = search(corpus, features, n_splits=folds, log=log)
         click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
     if report:
-        from stance.evalreport import write_reports
+        from stance.evaluation.report import write_reports
 
         models = evaluation_models(ensemble=ensemble, embeddings=embeddings)
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
@@ -133,8 +133,8 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
 
 
 def _load(model_path):
-    from stance.embeddings import EmbeddingsNotInstalled
-    from stance.model import ModelIntegrityError, load_model
+    from stance.sentences.embeddings import EmbeddingsNotInstalled
+    from stance.model.card import ModelIntegrityError, load_model
 
     try:
         return load_model(model_path)
@@ -170,13 +170,13 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
     run continues with --resume. Prints a summary line whose labelled and
     rejected counts add up to the articles read.
     """
-    from stance.corpus import CorpusError
-    from stance.engines import EngineError
-    from stance.label import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, default_n_process, label_files
-    from stance.embeddings import EmbeddingsNotInstalled
-    from stance.model import ModelIntegrityError
-    from stance.parts import PartsError
-    from stance.progress import is_terminal
+    from stance.inputs.readers import CorpusError
+    from stance.batch.engines import EngineError
+    from stance.batch.labeller import DEFAULT_BATCH_SIZE, DEFAULT_CHUNK_SIZE, default_n_process, label_files
+    from stance.sentences.embeddings import EmbeddingsNotInstalled
+    from stance.model.card import ModelIntegrityError
+    from stance.batch.parts import PartsError
+    from stance.batch.progress import is_terminal
 
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask.")
@@ -210,7 +210,7 @@ def selection_options(command):
 
 
 def _read_labels(labels_path):
-    from stance.label import read_table
+    from stance.batch.labeller import read_table
 
     try:
         return read_table(labels_path)
@@ -232,8 +232,8 @@ def _echo_dropped(dropped: dict) -> None:
 def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, keep_duplicates,
               fold_across_outlets, out) -> None:
     """Net stance per outlet, article or month, with a 95% interval."""
-    from stance.aggregate import aggregate as run_aggregate, format_table
-    from stance.label import write_table
+    from stance.results.aggregate import aggregate as run_aggregate, format_table
+    from stance.batch.labeller import write_table
 
     if out and Path(out).suffix.lower() not in (".csv", ".parquet"):
         _fail(f"{out}: --out must end in .csv or .parquet.")
@@ -259,7 +259,7 @@ def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, k
 @selection_options
 def plot(labels_path, out, kind, by, **selection) -> None:
     """Plot net stance per outlet (or article) with 95% intervals, label shares, and stance over time."""
-    from stance.plots import save_figure, selection_note, stance_figure
+    from stance.results.plots import save_figure, selection_note, stance_figure
 
     try:
         fig, table = stance_figure(_read_labels(labels_path), kind=kind, by=by, **selection)
@@ -292,7 +292,7 @@ def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> No
         return
     if not sentences:
         _fail('give one or more sentences, e.g. stance explain "Russia has legitimate concerns."')
-    from stance.explain import NotExplainable, explain_sentence, feature_names, linear_model
+    from stance.results.explain import NotExplainable, explain_sentence, feature_names, linear_model
 
     model = _load(model_path)
     try:
@@ -305,7 +305,7 @@ def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> No
 
 
 def _explain_article(doc_id, labels_path, out, sentences) -> None:
-    from stance.explain import article_html
+    from stance.results.explain import article_html
 
     if sentences or not labels_path or not out:
         _fail("--article needs --labels LABELS and --out PAGE.html, and no sentences.")
@@ -330,7 +330,7 @@ def _explain_article(doc_id, labels_path, out, sentences) -> None:
 @click.option("--fold-across-outlets", is_flag=True, help="Count one story once overall.")
 def report(labels_path, out_dir, model_path, **selection) -> None:
     """Write per-outlet figures, article pages and summary.md (all sentences and own voice) into --out-dir."""
-    from stance.report import build_report
+    from stance.results.report import build_report
 
     try:
         summary = build_report(_read_labels(labels_path), out_dir, model_path=model_path,
@@ -353,8 +353,8 @@ def benchmark() -> None:
               help="Include MiniLM sentence embeddings (the 'embeddings' extra) or use n-grams and cues only.")
 def benchmark_semeval(data_dir, as_json, n_jobs, embeddings) -> None:
     """SemEval-2016 Task 6, Task A: official F_avg on the 1,249 test tweets (train: trial+training)."""
-    from stance.benchmark import run_semeval
-    from stance.embeddings import EmbeddingsNotInstalled
+    from stance.evaluation.semeval import run_semeval
+    from stance.sentences.embeddings import EmbeddingsNotInstalled
 
     try:
         result = run_semeval(data_dir, n_jobs=n_jobs, embeddings=embeddings)
@@ -377,7 +377,7 @@ def corpus() -> None:
 @corpus.command("check")
 def corpus_check() -> None:
     """Validate labels, texts, ids and splits; exit 1 on any problem."""
-    from stance.dataset import check_corpus, load_annotations, load_splits
+    from stance.annotations.annotated_corpus import check_corpus, load_annotations, load_splits
 
     df = load_annotations()
     problems = check_corpus(df, load_splits(SPLITS_PATH))
@@ -392,7 +392,7 @@ def corpus_check() -> None:
 @corpus.command("split")
 def corpus_split() -> None:
     """Give every new document a train/dev/test split; existing assignments never change."""
-    from stance.dataset import assign_splits, load_annotations, load_splits, write_splits
+    from stance.annotations.annotated_corpus import assign_splits, load_annotations, load_splits, write_splits
 
     df = load_annotations(splits_path=None)
     existing = load_splits(SPLITS_PATH) if SPLITS_PATH.exists() else {}
@@ -408,7 +408,7 @@ def corpus_split() -> None:
 @click.option("--apply", "apply_changes", is_flag=True, help="Remove the duplicates from the annotation files.")
 def corpus_dedup(threshold, apply_changes) -> None:
     """List authored sentences that near-duplicate an earlier one (seed sentences are never removed)."""
-    from stance.dataset import duplicate_rows, load_annotations, write_annotations
+    from stance.annotations.annotated_corpus import duplicate_rows, load_annotations, write_annotations
 
     df = load_annotations()
     dups = duplicate_rows(df, threshold)
@@ -424,7 +424,7 @@ def corpus_dedup(threshold, apply_changes) -> None:
 @corpus.command("stats")
 def corpus_stats() -> None:
     """Print the datasheet's count tables (Markdown)."""
-    from stance.dataset import corpus_tables, load_annotations, markdown_table
+    from stance.annotations.annotated_corpus import corpus_tables, load_annotations, markdown_table
 
     for name, table in corpus_tables(load_annotations()).items():
         click.echo(f"\n### by {name}\n\n{markdown_table(table)}")
@@ -433,8 +433,8 @@ def corpus_stats() -> None:
 @corpus.command("agreement")
 def corpus_agreement() -> None:
     """Cohen's kappa between the first pass and the independent second pass (corpus/agreement/)."""
-    from stance.agreement import agreement_report
-    from stance.dataset import load_annotations
+    from stance.annotations.agreement import agreement_report
+    from stance.annotations.annotated_corpus import load_annotations
 
     click.echo(json.dumps(agreement_report(load_annotations()), indent=1))
 
@@ -446,8 +446,8 @@ def corpus_agreement() -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL to write.")
 def corpus_export(split_names, source, out) -> None:
     """Write annotated sentences as JSONL (input for `stance evaluate` or `stance train --data`)."""
-    from stance.dataset import load_annotations
-    from stance.label import write_table
+    from stance.annotations.annotated_corpus import load_annotations
+    from stance.batch.labeller import write_table
 
     df = load_annotations()
     if split_names:
@@ -460,3 +460,17 @@ def corpus_export(split_names, source, out) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                "help_option_names": []})
+@click.argument("bench_args", nargs=-1, type=click.UNPROCESSED)
+def bench(bench_args) -> None:
+    """Labelling throughput against raw spaCy in the same run (one JSON line).
+
+    Every option is passed to the benchmark (`stance bench --help` lists them):
+    --articles N, --processes 1 2, --repeat R, --model PATH, --no-components, ...
+    """
+    from stance.evaluation.throughput import main as run_throughput
+
+    run_throughput(list(bench_args))

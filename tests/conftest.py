@@ -12,7 +12,7 @@ from stance.config import ARTICLES_DIR
 
 @pytest.fixture(scope="session")
 def nlp():
-    from stance.preprocess import cached_nlp
+    from stance.sentences.spacy_pipeline import cached_nlp
 
     return cached_nlp()
 
@@ -20,7 +20,7 @@ def nlp():
 @pytest.fixture(scope="session")
 def small_training_file(tmp_path_factory) -> Path:
     """About 500 annotated sentences from the corpus' train split, as JSONL."""
-    from stance.dataset import load_annotations
+    from stance.annotations.annotated_corpus import load_annotations
 
     df = load_annotations()
     df = df[df["split"] == "train"]
@@ -35,7 +35,7 @@ def small_training_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_model(tmp_path_factory, small_training_file) -> Path:
     """A model trained on ``small_training_file`` (no CV): fast, real, written with its card."""
-    from stance.train import train
+    from stance.model.training import train
 
     out = tmp_path_factory.mktemp("model") / "small.joblib"
     train([small_training_file], out=out, cv_folds=0, char_ngrams=False)

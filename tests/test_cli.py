@@ -4,7 +4,7 @@ import json
 from click.testing import CliRunner
 
 from stance.cli import main
-from stance.model import read_card
+from stance.model.card import read_card
 from tests.conftest import write_jsonl
 
 EVAL_ROWS = [
@@ -43,7 +43,7 @@ def test_evaluate_table_and_missing_label_column(small_model, tmp_path):
 
 
 def test_evaluate_refuses_a_tampered_model(small_model, tmp_path):
-    from stance.model import card_path
+    from stance.model.card import card_path
 
     copy = tmp_path / "m.joblib"
     copy.write_bytes(small_model.read_bytes()[:-1] + b"x")

@@ -2,7 +2,7 @@
 from click.testing import CliRunner
 
 from stance.cli import main
-from stance.label import read_table
+from stance.batch.labeller import read_table
 
 SEED_OUTLETS = {"Atlantic Council (UkraineAlert)", "Comment is Freed (Lawrence Freedman's Substack)",
                 "socialbites.ca", "Responsible Statecraft", "Euromaidan Press"}

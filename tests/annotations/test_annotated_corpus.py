@@ -1,0 +1,74 @@
+import pandas as pd
+import pytest
+
+from stance.config import ARTICLES_DIR
+from stance.annotations.annotated_corpus import (assign_splits, check_corpus, data_sha256, find_near_duplicates, load_annotations,
+                            load_splits)
+
+
+def _row(**kw):
+    row = {"id": "d1-000", "doc_id": "d1", "sent_idx": 0, "outlet": "o", "source": "authored", "register": "oped",
+           "text": "Some sentence.", "label": "neutral", "attributed": False, "file": "f.jsonl"}
+    row.update(kw)
+    return row
+
+
+@pytest.mark.parametrize("rows, problem", [
+    ([_row(label="positive")], "unknown label 'positive'"),
+    ([_row(text="  ")], "empty text"),
+    ([_row(), _row(text="Other.")], "duplicate id 'd1-000'"),
+    ([_row(register="tweet")], "unknown register"),
+    ([_row(source="web")], "unknown source"),
+    ([_row(attributed="yes")], "'attributed' must be true or false"),
+    ([_row(), _row(id="d2-000", doc_id="d2")], "leakage"),
+    ([_row(id="d3-000", doc_id="d3", text="x")], "has no split"),
+])
+def test_check_corpus_rejects(rows, problem):
+    problems = check_corpus(pd.DataFrame(rows), splits={"d1": "train", "d2": "test"})
+    assert any(problem in p for p in problems), problems
+
+
+def test_check_corpus_accepts_valid_rows():
+    rows = [_row(), _row(id="d2-000", doc_id="d2", text="Another one.")]
+    assert check_corpus(pd.DataFrame(rows), splits={"d1": "train", "d2": "test"}) == []
+
+
+def test_committed_corpus_is_valid_and_large_enough():
+    df = load_annotations()
+    assert check_corpus(df, load_splits()) == []
+    authored = df[df["source"] == "authored"]
+    assert len(authored) >= 3000
+    shares = df["label"].value_counts(normalize=True)
+    assert shares["pro"] >= 0.25 and shares["anti"] >= 0.25
+    assert set(df["split"]) == {"train", "dev", "test"}
+    assert authored.groupby("split")["register"].nunique().min() >= 8  # every split sees most registers
+
+
+def test_seed_annotations_match_the_project_segmentation(nlp):
+    from stance.inputs.readers import read_articles
+    from stance.sentences.spacy_pipeline import content_sentences
+
+    seed = load_annotations().query("source == 'seed'")
+    expected = [(a.doc_id, i, s.text) for a in read_articles([ARTICLES_DIR])
+                for i, s in enumerate(content_sentences(nlp(a.text)))]
+    assert list(zip(seed["doc_id"], seed["sent_idx"], seed["text"])) == expected
+
+
+def test_splits_are_stable_and_grouped():
+    df = pd.DataFrame([_row(id=f"d{i}-000", doc_id=f"d{i}", text=f"t{i}") for i in range(40)])
+    first = assign_splits(df)
+    assert assign_splits(df) == first
+    assert assign_splits(df, existing={"d0": "dev"})["d0"] == "dev"
+    assert set(first.values()) == {"train", "dev", "test"}
+
+
+def test_near_duplicates():
+    texts = ["NATO expansion provoked the war in Ukraine.", "NATO expansion provoked the war in Ukraine!",
+             "The interview was broadcast on 3 December."]
+    assert [(i, j) for i, j, _ in find_near_duplicates(texts)] == [(0, 1)]
+
+
+def test_data_hash_ignores_row_order():
+    df = pd.DataFrame([_row(), _row(id="d2-000", text="B")])
+    assert data_sha256(df) == data_sha256(df.iloc[::-1])
+    assert data_sha256(df) != data_sha256(df.assign(label="pro"))
