@@ -31,13 +31,19 @@ def main() -> None:
 @click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip).")
 @click.option("--if-changed", is_flag=True, help="Do nothing if the model was trained on exactly this data.")
 @click.option("--embeddings", is_flag=True,
-              help="Add MiniLM sentence embeddings (the 'embeddings' extra): better on unseen articles, slower.")
-def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
+              help="Add MiniLM sentence embeddings (the 'embeddings' extra): same as --design minilm.")
+@click.option("--design", default="default", show_default=True,
+              help="A named design from stance/model/designs.py (`stance evaluate --report` compares them).")
+def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
     """Train the stance model and write it with its JSON card."""
-    from stance.sentences.embeddings import EmbeddingsNotInstalled
+    from stance.model.designs import design_params
     from stance.model.training import train as run_train
+    from stance.sentences.embeddings import EmbeddingsNotInstalled
 
-    params = {"embeddings": True} if embeddings else {}
+    try:
+        params = design_params("minilm" if embeddings else design)
+    except KeyError as exc:
+        _fail(str(exc))
     try:
         card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed, **params)
     except (ValueError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
@@ -75,7 +81,12 @@ def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
 @click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
 @click.option("--embeddings", is_flag=True,
               help="With --report, also our model with MiniLM embeddings; with --tune, search its embedding weight.")
-def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings) -> None:
+@click.option("--learning-curve/--no-learning-curve", default=True, show_default=True,
+              help="With --report, the learning curve: our design on 1/8..all of the authored documents.")
+@click.option("--design", "designs", multiple=True,
+              help="With --report, also this named design (repeatable; `all`: every design in stance/model/designs.py).")
+def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings,
+             learning_curve, designs) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
@@ -84,7 +95,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
     --tune        grouped-CV macro-F1 of each grid point, on the train split.
     """
     if report or tune:
-        _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json)
+        _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, learning_curve, designs)
         return
     if not data_path:
         _fail("give --data PATH (score a model), --report (the evaluation harness) or --tune.")
@@ -108,7 +119,8 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
         click.echo(f"  {label:8s} {row}")
 
 
-def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json) -> None:
+def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, learning_curve=False,
+                        designs=()) -> None:
     from stance.evaluation.harness import (PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune,
                                  tune_embedding_weight)
 
@@ -122,14 +134,29 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
     if report:
         from stance.evaluation.report import write_reports
 
-        models = evaluation_models(ensemble=ensemble, embeddings=embeddings)
+        try:
+            models = evaluation_models(ensemble=ensemble, embeddings=embeddings, designs=designs)
+        except KeyError as exc:
+            _fail(str(exc))
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
+        if learning_curve:
+            results["learning_curve"] = _learning_curve(corpus, features, out_dir, log)
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
         click.echo(f"wrote {md_path} and {json_path}", err=True)
     if as_json:
         click.echo(json.dumps(output))
+
+
+def _learning_curve(corpus, features, out_dir, log) -> dict:
+    from stance.evaluation.learning_curve import learning_curve, plot_learning_curve
+    from stance.evaluation.realdev import RealdevData
+    from stance.model.pipeline import build_pipeline
+
+    curve = learning_curve(build_pipeline(), corpus, features, RealdevData.load(), log=log)
+    curve["figure"] = plot_learning_curve(curve["summary"], Path(out_dir) / "learning-curve.png").name
+    return curve
 
 
 def _load(model_path):
@@ -439,6 +466,111 @@ def corpus_agreement() -> None:
     click.echo(json.dumps(agreement_report(load_annotations()), indent=1))
 
 
+@corpus.command("import-draft")
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", required=True, help="Short name: document ids become au-NAME-<slug>.")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="JSONL to write (default corpus/annotations/authored/NAME.jsonl).")
+def corpus_import_draft(draft, name, out) -> None:
+    """Turn a writer's draft (one line per sentence, see stance/annotations/drafts.py) into annotation JSONL."""
+    from stance.annotations.drafts import DraftError, write_draft_annotations
+    from stance.config import ANNOTATIONS_DIR
+
+    out = Path(out or ANNOTATIONS_DIR / "authored" / f"{name}.jsonl")
+    try:
+        records = write_draft_annotations(draft, name, out)
+    except DraftError as exc:
+        _fail(str(exc))
+    docs = len({r["doc_id"] for r in records})
+    groups = len({r["pair_id"] for r in records if "pair_id" in r})
+    click.echo(f"{len(records)} sentences in {docs} documents ({groups} contrast groups) -> {out}")
+    click.echo("next: `stance corpus split` gives the new documents a split, `stance corpus check` validates.")
+
+
+@corpus.command("variety")
+def corpus_variety() -> None:
+    """Compare authored text with the seed articles and realdev (length, quotes, neutral share, variety)."""
+    from stance.annotations.annotated_corpus import load_annotations, markdown_table
+    from stance.annotations.variety import corpus_parts, variety_table
+    from stance.evaluation.realdev import load_realdev, realdev_available
+
+    realdev = load_realdev()[0] if realdev_available() else None
+    parts = corpus_parts(load_annotations(), realdev)
+    reference = "realdev (50 real articles)" if realdev is not None else "seed (5 real articles)"
+    table = variety_table(parts, reference).round(3)
+    click.echo(markdown_table(table.rename_axis("part")))
+    click.echo(f"\ncovers_reference_words: share of the word occurrences of {reference} whose word the part uses.")
+
+
+@corpus.command("audit")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSONL of the flagged rows.")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True)
+def corpus_audit(out, folds) -> None:
+    """Flag likely label errors with cleanlab (out-of-fold probabilities, folds grouped by document)."""
+    from stance.evaluation.harness import evaluation_data
+    from stance.evaluation.label_audit import label_issues, out_of_fold_probabilities
+    from stance.model.pipeline import build_pipeline
+
+    corpus, features = evaluation_data()
+    flagged = label_issues(corpus, out_of_fold_probabilities(build_pipeline(), corpus, features, folds))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    flagged.to_json(out, orient="records", lines=True, force_ascii=False)
+    by_source = flagged["source"].value_counts().to_dict()
+    click.echo(f"{len(flagged)} of {len(corpus)} rows flagged ({by_source}) -> {out}")
+
+
+@corpus.command("relabel")
+@click.argument("decisions", type=click.Path(exists=True, dir_okay=False))
+def corpus_relabel(decisions) -> None:
+    """Apply adjudicated decisions (JSONL: id, final, optional final_attributed) to the annotation files."""
+    from stance.annotations.annotated_corpus import apply_decisions, load_annotations, read_jsonl, write_annotations
+
+    df = load_annotations()
+    try:
+        updated, changed = apply_decisions(df, read_jsonl(decisions))
+    except ValueError as exc:
+        _fail(str(exc))
+    write_annotations(updated)
+    click.echo(f"{changed['label']} labels and {changed['attributed']} attributed flags changed "
+               f"({len(read_jsonl(decisions))} decisions)")
+
+
+@corpus.command("blind-sheet")
+@click.option("--file", "files", multiple=True, required=True,
+              help="Annotation file name(s) to draw whole documents from (repeatable), e.g. v2-wire.jsonl.")
+@click.option("--min-sentences", type=click.IntRange(min=1), default=1200, show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Plain-text sheet to write.")
+def corpus_blind_sheet(files, min_sentences, out) -> None:
+    """Write documents for an independent second pass: numbered sentences, no labels."""
+    from stance.annotations.agreement import blind_sample, blind_sheet
+    from stance.annotations.annotated_corpus import load_annotations
+
+    sample = blind_sample(load_annotations(), list(files), min_sentences)
+    Path(out).write_text(blind_sheet(sample), encoding="utf-8")
+    click.echo(f"{len(sample)} sentences in {sample['doc_id'].nunique()} documents -> {out}")
+    click.echo("the annotator answers one line per sentence: DOC_ID SENT_IDX LABEL y|n (attributed)")
+
+
+@corpus.command("second-pass")
+@click.argument("answers", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="JSONL to write, e.g. corpus/agreement/second_pass_v2.jsonl.")
+def corpus_second_pass(answers, out) -> None:
+    """Turn a second annotator's answers into a second-pass file and print its disagreements with the corpus."""
+    from stance.annotations.agreement import kappa_table, paired_labels, read_second_pass_answers
+    from stance.annotations.annotated_corpus import load_annotations
+
+    corpus = load_annotations()
+    try:
+        second = read_second_pass_answers(answers, corpus)
+    except ValueError as exc:
+        _fail(str(exc))
+    second.to_json(out, orient="records", lines=True, force_ascii=False)
+    pairs = paired_labels(corpus, second)
+    click.echo(json.dumps(kappa_table(pairs)))
+    click.echo(f"{int((pairs['label_1'] != pairs['label_2']).sum())} label disagreements; {len(second)} rows -> {out}")
+
+
 @corpus.command("export")
 @click.option("--split", "split_names", multiple=True, type=click.Choice(["train", "dev", "test"]),
               help="Splits to export (repeatable; default all).")
@@ -458,9 +590,6 @@ def corpus_export(split_names, source, out) -> None:
     click.echo(f"{len(df)} sentences -> {out}")
 
 
-if __name__ == "__main__":
-    main()
-
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
                                 "help_option_names": []})
@@ -474,3 +603,7 @@ def bench(bench_args) -> None:
     from stance.evaluation.throughput import main as run_throughput
 
     run_throughput(list(bench_args))
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,7 @@ SOURCES = ("seed", "authored")
 REQUIRED = ("id", "doc_id", "sent_idx", "outlet", "source", "register", "text", "label", "attributed")
 NEAR_DUPLICATE_THRESHOLD = 0.85
 FIELD_ORDER = ("id", "doc_id", "sent_idx", "outlet", "source_style", "register", "source", "text", "label",
-               "attributed", "note")
+               "attributed", "pair_id", "note")
 
 
 def annotation_files(directory: Path = ANNOTATIONS_DIR) -> list[Path]:
@@ -143,6 +143,8 @@ def duplicate_rows(df: pd.DataFrame, threshold: float = NEAR_DUPLICATE_THRESHOLD
     Returns one row per duplicate with the ``id`` it repeats and the cosine.
     """
     pairs = find_near_duplicates(df["text"].tolist(), threshold)
+    groups = df["pair_id"].tolist() if "pair_id" in df else [None] * len(df)
+    pairs = [(i, j, c) for i, j, c in pairs if not _same_contrast_group(groups[i], groups[j])]
     ids, sources = df["id"].tolist(), df["source"].tolist()
     found = {}
     for i, j in ((i, j) if sources[j] == "authored" else (j, i) for i, j, _ in pairs):
@@ -152,6 +154,11 @@ def duplicate_rows(df: pd.DataFrame, threshold: float = NEAR_DUPLICATE_THRESHOLD
     rows = [{"id": dup, "duplicate_of": orig, "cosine": sims.get((orig, dup), sims.get((dup, orig)))}
             for dup, orig in found.items()]
     return pd.DataFrame(rows, columns=["id", "duplicate_of", "cosine"])
+
+
+def _same_contrast_group(a, b) -> bool:
+    """Members of one contrast group differ by one edit on purpose: not duplicates of each other."""
+    return isinstance(a, str) and a == b
 
 
 def write_annotations(df: pd.DataFrame, directory: Path = ANNOTATIONS_DIR) -> None:
@@ -164,6 +171,27 @@ def write_annotations(df: pd.DataFrame, directory: Path = ANNOTATIONS_DIR) -> No
             for row in rows[columns].to_dict("records"):
                 row = {k: v for k, v in row.items() if not (isinstance(v, float) and v != v)}  # drop NaN
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def apply_decisions(df: pd.DataFrame, decisions: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Set ``label`` (and ``attributed``, when decided) of the rows named in ``decisions``.
+
+    ``decisions`` has ``id`` and ``final`` and optionally ``final_attributed``; an unknown
+    id or label is an error, so a stale decisions file cannot half-apply.
+    """
+    unknown = sorted(set(decisions["id"]) - set(df["id"]))
+    bad = sorted(set(decisions["final"]) - set(LABELS))
+    if unknown or bad:
+        raise ValueError(f"decisions name unknown ids {unknown[:5]} or labels {bad}")
+    out = df.copy()
+    row = out.reset_index().set_index("id")["index"]
+    before = out[["label", "attributed"]].copy()
+    for decision in decisions.to_dict("records"):
+        out.loc[row[decision["id"]], "label"] = decision["final"]
+        if isinstance(decision.get("final_attributed"), (bool, np.bool_)):
+            out.loc[row[decision["id"]], "attributed"] = bool(decision["final_attributed"])
+    changed = {col: int((out[col] != before[col]).sum()) for col in ("label", "attributed")}
+    return out, changed
 
 
 def check_corpus(df: pd.DataFrame, splits: dict | None = None) -> list[str]:
@@ -201,6 +229,11 @@ def _split_problems(df: pd.DataFrame, splits: dict) -> list[str]:
     by_text = pd.DataFrame({"text": df["text"].map(normalized), "split": split_of}).dropna()
     leaked = by_text.groupby("text")["split"].nunique()
     problems += [f"text in several splits (leakage): '{t[:60]}'" for t in leaked[leaked > 1].index]
+    if "pair_id" in df:
+        groups = pd.DataFrame({"pair_id": df["pair_id"], "split": split_of, "label": df["label"]}).dropna()
+        spread = groups.groupby("pair_id").agg(splits=("split", "nunique"), labels=("label", "nunique"))
+        problems += [f"contrast group '{g}' spans several splits" for g in spread.index[spread["splits"] > 1]]
+        problems += [f"contrast group '{g}' does not flip the label" for g in spread.index[spread["labels"] < 2]]
     return problems
 
 

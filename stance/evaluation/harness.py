@@ -29,7 +29,7 @@ from threadpoolctl import threadpool_limits
 from stance.config import LABELS, ROOT
 from stance.evaluation.metrics import classification_metrics
 
-PROTOCOLS = ("grouped_cv", "test", "loso")
+PROTOCOLS = ("grouped_cv", "test", "loso", "realdev")  # realdev: only when its folder exists
 TRAIN_SPLITS = ("train", "dev")
 OURS = "stance"
 OURS_MINILM = "stance+minilm"  # the optional second model, `stance train --embeddings`
@@ -146,8 +146,12 @@ def leave_one_out_documents(estimator, X: pd.DataFrame, y, doc_ids, held_out_doc
 
 
 def protocol_predictions(estimator, corpus: pd.DataFrame, X: pd.DataFrame, n_splits: int = 5,
-                         protocols=PROTOCOLS) -> dict:
-    """Predictions of one estimator under each protocol, as ``{protocol: DataFrame}``."""
+                         protocols=PROTOCOLS, realdev=None) -> dict:
+    """Predictions of one estimator under each protocol, as ``{protocol: DataFrame}``.
+
+    ``realdev`` (a :class:`stance.evaluation.realdev.RealdevData`) adds predictions for the real
+    sentences of realdev by a model fitted on the train+dev splits; without it that protocol is skipped.
+    """
     y = corpus["label"].to_numpy(dtype=object)
     in_train = corpus["split"].isin(TRAIN_SPLITS).to_numpy()
     out = {}
@@ -159,7 +163,18 @@ def protocol_predictions(estimator, corpus: pd.DataFrame, X: pd.DataFrame, n_spl
     if "loso" in protocols:
         seeds = sorted(corpus.loc[corpus["source"] == "seed", "doc_id"].unique())
         out["loso"] = leave_one_out_documents(estimator, X, y, corpus["doc_id"], seeds, in_train)
+    if "realdev" in protocols and realdev is not None:
+        from stance.evaluation.realdev import fit_and_predict
+
+        out["realdev"] = fit_and_predict(estimator, X[in_train], y[in_train], realdev.features)
     return out
+
+
+def metrics_for(protocol: str, corpus: pd.DataFrame, predictions: pd.DataFrame, realdev=None) -> dict:
+    """The figures of one protocol's predictions (realdev rows are scored against realdev's labels)."""
+    if protocol == "realdev":
+        return realdev.metrics(predictions)
+    return protocol_metrics(corpus, predictions, per_fold=protocol == "loso")
 
 
 # --- figures ------------------------------------------------------------------------------------
@@ -267,10 +282,15 @@ def _macro_f1_codes(y: np.ndarray, pred: np.ndarray, n_labels: int = len(LABELS)
 
 def loso_margins(corpus: pd.DataFrame, predictions: dict) -> dict:
     """Our LOSO macro-F1 minus each baseline's, with paired bootstrap intervals."""
-    ours = predictions[OURS]["loso"]
-    y = corpus.loc[ours.index, "label"]
-    return {name: paired_bootstrap_difference(y, ours["pred"], p["loso"].loc[ours.index, "pred"])
-            for name, p in predictions.items() if name != OURS and "loso" in p}
+    return margins_over(OURS, "loso", corpus, predictions)
+
+
+def margins_over(reference: str, protocol: str, gold: pd.DataFrame, predictions: dict) -> dict:
+    """Macro-F1 of ``reference`` minus each other model's under ``protocol``, with paired bootstrap intervals."""
+    ours = predictions[reference][protocol]
+    y = gold.loc[ours.index, "label"]
+    return {name: paired_bootstrap_difference(y, ours["pred"], p[protocol].loc[ours.index, "pred"])
+            for name, p in predictions.items() if name != reference and protocol in p}
 
 
 # --- error analysis -----------------------------------------------------------------------------
@@ -447,15 +467,21 @@ def one_standard_error_choice(results: list[dict]) -> dict:
 # --- the run ------------------------------------------------------------------------------------
 
 
-def evaluation_models(ensemble: bool = False, embeddings: bool = False) -> dict:
-    """The baselines and our model, in table order (ours last; with ``embeddings``, our MiniLM model before it)."""
+def evaluation_models(ensemble: bool = False, embeddings: bool = False, designs=()) -> dict:
+    """The baselines and our model, in table order (ours last).
+
+    With ``embeddings``, our MiniLM model comes before it; each name in ``designs`` (``"all"``:
+    every design of :mod:`stance.model.designs`) adds that design as ``design:<name>``.
+    """
     from stance.evaluation.baselines import build_baselines
-    from stance.model.pipeline import build_pipeline
+    from stance.model.designs import DESIGNS, build_design
 
     models = build_baselines(ensemble=ensemble)
     if embeddings:
-        models[OURS_MINILM] = build_pipeline(embeddings=True)
-    return {**models, OURS: build_pipeline()}
+        models[OURS_MINILM] = build_design("minilm")
+    names = [n for n in DESIGNS if n != "default"] if "all" in designs else [n for n in designs if n != "default"]
+    models.update({f"design:{name}": build_design(name) for name in names if not (embeddings and name == "minilm")})
+    return {**models, OURS: build_design("default")}
 
 
 def corpus_summary(corpus: pd.DataFrame) -> dict:
@@ -502,6 +528,8 @@ def run_evaluation(corpus: pd.DataFrame | None = None, features: pd.DataFrame | 
     if corpus is None or features is None:
         corpus, features = evaluation_data(corpus)
     models = models if models is not None else evaluation_models(ensemble)
+    realdev = _realdev_for(protocols)
+    protocols = tuple(p for p in protocols if p != "realdev" or realdev is not None)
     results = {"created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                "corpus": corpus_summary(corpus), "n_splits": n_splits, "models": {}, "predictions": {}}
     # Sparse linear models gain nothing from BLAS threads, and on a busy machine the
@@ -516,9 +544,10 @@ def run_evaluation(corpus: pd.DataFrame | None = None, features: pd.DataFrame | 
                 results["models"][name]["design"] = design_summary(estimator)
             for protocol in protocols:
                 started = dt.datetime.now()
-                predictions = protocol_predictions(estimator, corpus, features, n_splits, (protocol,))[protocol]
+                predictions = protocol_predictions(estimator, corpus, features, n_splits, (protocol,),
+                                                   realdev)[protocol]
                 results["predictions"][name][protocol] = predictions
-                results["models"][name][protocol] = protocol_metrics(corpus, predictions, per_fold=protocol == "loso")
+                results["models"][name][protocol] = metrics_for(protocol, corpus, predictions, realdev)
                 if log:
                     seconds = (dt.datetime.now() - started).total_seconds()
                     log(f"{name:16s} {protocol:10s} macro-F1 {results['models'][name][protocol]['macro_f1']:.3f} "
@@ -526,7 +555,15 @@ def run_evaluation(corpus: pd.DataFrame | None = None, features: pd.DataFrame | 
     if "loso" in protocols and OURS in models:
         results["error_analysis"] = seed_error_analysis(corpus, features, results["predictions"])
         results["loso_margins"] = loso_margins(corpus, results["predictions"])
+    if realdev is not None and OURS in models:
+        results["realdev_margins"] = margins_over(OURS, "realdev", realdev.sentences, results["predictions"])
     return results
+
+
+def _realdev_for(protocols):
+    from stance.evaluation.realdev import RealdevData
+
+    return RealdevData.load() if "realdev" in protocols else None
 
 
 def seed_error_analysis(corpus: pd.DataFrame, features: pd.DataFrame, predictions: dict) -> dict:
@@ -551,17 +588,23 @@ def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd
     -------
     dict
         ``{"test": figures, "leave_one_seed_out": {"pooled": figures, "per_article": {doc_id: macro-F1}}}``
-        (figures without slices; headline, per class, confusion, calibration).
+        (figures without slices; headline, per class, confusion, calibration), plus ``"realdev"``
+        (sentence figures and article AUC) when the realdev folder exists.
     """
     if corpus is None or features is None:
         corpus, features = evaluation_data(corpus)
+    realdev = _realdev_for(("realdev",))
     with threadpool_limits(limits=1):
-        predictions = protocol_predictions(estimator, corpus, features, protocols=("test", "loso"))
+        predictions = protocol_predictions(estimator, corpus, features, protocols=("test", "loso", "realdev"),
+                                           realdev=realdev)
     loso = protocol_metrics(corpus, predictions["loso"], per_fold=True)
-    return {
+    figures = {
         "test": {k: v for k, v in protocol_metrics(corpus, predictions["test"]).items() if k != "slices"},
         "leave_one_seed_out": {
             "pooled": {k: v for k, v in loso.items() if k not in ("slices", "per_fold")},
             "per_article_macro_f1": {doc: m["macro_f1_present"] for doc, m in loso["per_fold"].items()},
         },
     }
+    if realdev is not None:  # measured only: realdev never trains anything
+        figures["realdev"] = {k: v for k, v in realdev.metrics(predictions["realdev"]).items() if k != "slices"}
+    return figures

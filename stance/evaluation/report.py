@@ -12,10 +12,11 @@ from pathlib import Path
 
 from stance.evaluation.harness import OURS, OURS_MINILM
 
-PROTOCOL_TITLES = {
-    "grouped_cv": "grouped CV (train+dev)",
-    "test": "test split",
+PROTOCOL_TITLES = {  # real text first: what the product is judged on
+    "realdev": "realdev",
     "loso": "leave-one-seed-article-out",
+    "test": "test split",
+    "grouped_cv": "grouped CV (train+dev)",
 }
 REPORT_NAME = "evaluation.md"
 JSON_NAME = "evaluation.json"
@@ -52,8 +53,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 
 def render_markdown(results: dict) -> str:
     """The whole report as one Markdown string."""
-    sections = [_header(results), _comparison(results), _per_article(results), _ours_detail(results),
-                _slices(results), _error_analysis(results), _design(results)]
+    sections = [_header(results), _comparison(results), _realdev(results), _per_article(results), _ours_detail(results),
+                _slices(results), _learning_curve(results), _error_analysis(results), _design(results)]
     return "\n".join(line for section in sections for line in section)
 
 
@@ -72,7 +73,10 @@ def _header(results: dict) -> list[str]:
         "* **test split** -- fit on train+dev, scored once on the held-out test split (authored text only);",
         "* **leave-one-seed-article-out (LOSO)** -- for each seed article, fit on train+dev without it and score "
         "it. The pooled figure (all seed sentences) is the one that matters: it is the only score on real text "
-        "by writers the model never saw. The test split is not trained on here either.", "",
+        "by writers the model never saw. The test split is not trained on here either;",
+        "* **realdev** (when `../shared/data/realdev` exists) -- fit on train+dev, scored on the labelled openings "
+        "of 50 real articles from 50 outlets the corpus never drew on. Measurement and model selection only: "
+        "nothing is fitted on it, and figures of a setting chosen on it are optimistic for that setting.", "",
         "F_avg is the mean F1 of pro and anti. Brier score: multi-class, 0 best, 2 worst. ECE: top-label "
         "expected calibration error over 10 equal-width confidence bins.", "",
     ]
@@ -116,6 +120,46 @@ def _verdict(results: dict) -> list[str]:
                   f"[{-r['high']:+.3f}, {-r['low']:+.3f}] against the default, at least as high in "
                   f"{1 - r['share_positive']:.0%} of resamples."]
     return lines + [""]
+
+
+def _realdev(results: dict) -> list[str]:
+    models = {n: m for n, m in results["models"].items() if "realdev" in m}
+    if not models:
+        return []
+    header = ["model", "macro-F1", "F_avg", "pro F1", "anti F1", "Brier", "ECE", "article AUC",
+              "AUC, own voice (gold attribution)"]
+    rows = [[name, _f(m["realdev"]["macro_f1"]), _f(m["realdev"]["f_avg"]),
+             _f(m["realdev"]["per_class"]["pro"]["f1"]), _f(m["realdev"]["per_class"]["anti"]["f1"]),
+             _f(m["realdev"]["brier"]), _f(m["realdev"]["ece"]), _f(m["realdev"]["article_auc"]),
+             _f(m["realdev"]["article_auc_own_voice_gold_attribution"])] for name, m in models.items()]
+    first = next(iter(models.values()))["realdev"]
+    lines = ["## Real text: realdev", "",
+             f"{first['n']} sentences of {first['n_articles']} real article openings. Article AUC: how well "
+             "per-article net stance (pro - anti) / (pro + anti) of the predicted labels separates the pro from "
+             f"the anti articles; the reference labels give {_f(first['article_auc_reference_labels'])}.", ""]
+    lines += _table(header, rows)
+    margins = results.get("realdev_margins") or {}
+    if margins:
+        lines += [f"Our model's realdev macro-F1 minus each other model's, 95% paired bootstrap interval over "
+                  "sentences:", ""]
+        lines += [f"* {name}: {r['difference']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}]" for name, r in margins.items()]
+        lines += [""]
+    return lines
+
+
+def _learning_curve(results: dict) -> list[str]:
+    curve = results.get("learning_curve")
+    if not curve:
+        return []
+    protocols = [p for p in ("realdev", "loso", "grouped_cv") if p in curve["summary"][0]]
+    header = ["authored documents", "fraction", "draws"] + [f"{PROTOCOL_TITLES[p]} macro-F1 (min-max)" for p in protocols]
+    rows = [[row["n_documents"], f"{row['fraction']:.3f}", row["n_draws"]] +
+            [f"{_f(row[p]['mean'])} ({_f(row[p]['min'])}-{_f(row[p]['max'])})" for p in protocols]
+            for row in curve["summary"]]
+    return (["## Learning curve", "",
+             "Our design fitted on a random share of the authored train+dev documents (plus the seed articles), "
+             "several draws per share; grouped CV runs within the drawn documents.", ""]
+            + _table(header, rows) + [f"![learning curve]({curve['figure']})", ""])
 
 
 def _per_article(results: dict) -> list[str]:

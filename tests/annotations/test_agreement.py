@@ -38,7 +38,34 @@ def test_committed_second_pass_covers_400_sentences_and_every_seed_article():
     from stance.annotations.agreement import agreement_report
     from stance.annotations.annotated_corpus import load_annotations
 
-    report = agreement_report(load_annotations())
+    report = agreement_report(load_annotations())["v1"]
     assert report["all"]["n"] >= 400
     assert report["seed"]["n"] >= 160  # every seed sentence; repeated passages pair once
     assert -1 <= report["all"]["overall"] <= 1
+
+
+def test_blind_sample_takes_whole_documents_from_every_file():
+    from stance.annotations.agreement import blind_sample, blind_sheet
+
+    corpus = pd.DataFrame({"doc_id": [f"{f}-{d}" for f in "ab" for d in range(5) for _ in range(4)],
+                           "file": [f for f in "ab" for _ in range(20)], "sent_idx": list(range(4)) * 10,
+                           "outlet": "X", "text": [f"s{i}" for i in range(40)], "label": "neutral"})
+    sample = blind_sample(corpus, ["a", "b"], min_sentences=10)
+    assert len(sample) == 12 and set(sample["file"]) == {"a", "b"}
+    assert sample.groupby("doc_id").size().eq(4).all()
+    sheet = blind_sheet(sample)
+    assert "neutral" not in sheet and sheet.count("# DOC") == 3
+
+
+def test_second_pass_answers_join_the_corpus_text(tmp_path):
+    from stance.annotations.agreement import read_second_pass_answers
+
+    corpus = pd.DataFrame({"doc_id": ["d", "d"], "sent_idx": [0, 1], "text": ["first", "second"]})
+    path = tmp_path / "answers.txt"
+    path.write_text("d 1 anti y\nd 0 neutral n\n")
+    answers = read_second_pass_answers(path, corpus)
+    assert answers[["text", "label", "attributed"]].values.tolist() == [["second", "anti", True],
+                                                                       ["first", "neutral", False]]
+    path.write_text("d 7 anti y\n")
+    with pytest.raises(ValueError, match="line 1"):
+        read_second_pass_answers(path, corpus)

@@ -72,3 +72,29 @@ def test_data_hash_ignores_row_order():
     df = pd.DataFrame([_row(), _row(id="d2-000", text="B")])
     assert data_sha256(df) == data_sha256(df.iloc[::-1])
     assert data_sha256(df) != data_sha256(df.assign(label="pro"))
+
+
+def test_apply_decisions_changes_only_the_named_rows():
+    import pandas as pd
+
+    from stance.annotations.annotated_corpus import apply_decisions
+
+    df = pd.DataFrame({"id": ["a", "b", "c"], "label": ["pro", "anti", "neutral"], "attributed": [False] * 3})
+    decisions = pd.DataFrame({"id": ["b", "c"], "final": ["neutral", "neutral"], "final_attributed": [True, None]})
+    out, changed = apply_decisions(df, decisions)
+    assert out["label"].tolist() == ["pro", "neutral", "neutral"]
+    assert out["attributed"].tolist() == [False, True, False]
+    assert changed == {"label": 1, "attributed": 1}
+    with pytest.raises(ValueError, match="unknown ids"):
+        apply_decisions(df, pd.DataFrame({"id": ["zz"], "final": ["pro"]}))
+
+
+def test_contrast_groups_are_not_near_duplicates_of_each_other():
+    import pandas as pd
+
+    from stance.annotations.annotated_corpus import duplicate_rows
+
+    text = "The alliance's growth did not cause this war, whatever Moscow says."
+    df = pd.DataFrame({"id": ["x1", "x2", "y1"], "source": ["authored"] * 3, "pair_id": ["g", "g", None],
+                       "text": [text, text.replace(" not", ""), text + " "]})
+    assert duplicate_rows(df)["id"].tolist() == ["y1"]

@@ -1,0 +1,31 @@
+"""Named model designs: what `stance train --design` fits and `stance evaluate --report --design` compares.
+
+A design is a set of :func:`stance.model.pipeline.build_pipeline` arguments
+with a one-line description. Every design ever tried stays here (the ones
+that lost too), so the evaluation report can regenerate the whole comparison.
+"""
+from __future__ import annotations
+
+from sklearn.pipeline import Pipeline
+
+from stance.model.pipeline import build_pipeline
+
+DESIGNS: dict[str, dict] = {
+    "default": {"description": "lemma + character n-grams, cue lexicons, flags; calibrated linear SVM",
+                "params": {}},
+    "minilm": {"description": "default + frozen all-MiniLM-L6-v2 sentence embedding (weight 0.5)",
+               "params": {"embeddings": True}},
+}
+
+
+def build_design(name: str) -> Pipeline:
+    """The untrained pipeline of design ``name``."""
+    if name not in DESIGNS:
+        raise KeyError(f"unknown design {name!r}; known: {', '.join(DESIGNS)}")
+    return build_pipeline(**DESIGNS[name]["params"])
+
+
+def design_params(name: str) -> dict:
+    """The ``build_pipeline`` arguments of design ``name`` (what the card records)."""
+    build_design(name)  # validates the name
+    return dict(DESIGNS[name]["params"])
