@@ -33,7 +33,9 @@ FIELD_ORDER = ("id", "doc_id", "sent_idx", "outlet", "source_style", "register",
 def annotation_files(directory: Path = ANNOTATIONS_DIR) -> list[Path]:
     """All annotation JSONL files, seed first, in a stable order."""
     directory = Path(directory)
-    return sorted(directory.glob("*.jsonl")) + sorted(directory.glob("authored/*.jsonl"))
+    # Older batches first (corpus v2 files are named v2-*), so deduplication keeps their rows.
+    authored = sorted(directory.glob("authored/*.jsonl"), key=lambda p: (p.name.startswith("v2-"), p.name))
+    return sorted(directory.glob("*.jsonl")) + authored
 
 
 def load_annotations(directory: Path = ANNOTATIONS_DIR, splits_path: Path | None = SPLITS_PATH) -> pd.DataFrame:
@@ -147,13 +149,26 @@ def duplicate_rows(df: pd.DataFrame, threshold: float = NEAR_DUPLICATE_THRESHOLD
     pairs = [(i, j, c) for i, j, c in pairs if not _same_contrast_group(groups[i], groups[j])]
     ids, sources = df["id"].tolist(), df["source"].tolist()
     found = {}
-    for i, j in ((i, j) if sources[j] == "authored" else (j, i) for i, j, _ in pairs):
-        if sources[j] == "authored" and ids[j] not in found:
+    for i, j in (_keep_and_drop(i, j, sources, groups) for i, j, _ in pairs):
+        if i != j and sources[j] == "authored" and ids[j] not in found:
             found[ids[j]] = ids[i]
     sims = {(ids[i], ids[j]): c for i, j, c in pairs}
     rows = [{"id": dup, "duplicate_of": orig, "cosine": sims.get((orig, dup), sims.get((dup, orig)))}
             for dup, orig in found.items()]
     return pd.DataFrame(rows, columns=["id", "duplicate_of", "cosine"])
+
+
+def _keep_and_drop(i: int, j: int, sources: list, groups: list) -> tuple[int, int]:
+    """Which of a near-duplicate pair to keep and which to drop: never a seed row, nor a contrast-group
+    member when the other row is not one (dropping it would leave its group without a flip)."""
+    if sources[j] != "authored":
+        return j, i
+    in_group = [isinstance(groups[k], str) for k in (i, j)]
+    if in_group == [False, True] and sources[i] == "authored":
+        return j, i
+    if all(in_group):
+        return i, i  # members of two different groups: keep both (a row never duplicates itself)
+    return i, j
 
 
 def _same_contrast_group(a, b) -> bool:

@@ -98,3 +98,14 @@ def test_contrast_groups_are_not_near_duplicates_of_each_other():
     df = pd.DataFrame({"id": ["x1", "x2", "y1"], "source": ["authored"] * 3, "pair_id": ["g", "g", None],
                        "text": [text, text.replace(" not", ""), text + " "]})
     assert duplicate_rows(df)["id"].tolist() == ["y1"]
+
+
+def test_dedup_keeps_the_contrast_member_and_drops_the_plain_duplicate():
+    import pandas as pd
+
+    from stance.annotations.annotated_corpus import duplicate_rows
+
+    text = "Moscow expects a written reply next week, the deputy minister told reporters."
+    df = pd.DataFrame({"id": ["plain", "c1", "c2", "d1"], "source": ["authored"] * 4,
+                       "pair_id": [None, "g", "g", "h"], "text": [text, text + " ", text + "  ", text]})
+    assert duplicate_rows(df)["id"].tolist() == ["plain"]
