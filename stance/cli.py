@@ -191,6 +191,16 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
     click.echo(summary.line(), err=True)
 
 
+def adjust_option(command):
+    """--adjust: how shares and net stance are estimated (shared by `aggregate`, `plot` and `report`)."""
+    from stance.results.quantify import DEFAULT_METHOD, METHODS
+
+    return click.option("--adjust", type=click.Choice(METHODS), default=DEFAULT_METHOD, show_default=True,
+                        help="Estimate: pacc / acc correct the label shares for the classifier's error rates on "
+                             "real text (from the model card), sld re-weights its probabilities by EM, cc counts "
+                             "labels. The raw counting figures are always kept as *_raw.")(command)
+
+
 def selection_options(command):
     """The sentence-selection options shared by `aggregate`, `plot` and `report`."""
     options = [
@@ -228,20 +238,29 @@ def _echo_dropped(dropped: dict) -> None:
 @click.option("--by", type=click.Choice(["outlet", "doc_id", "month", "outlet-month"]), default="outlet",
               show_default=True, help="Group by outlet, article, month, or outlet x month (needs dates).")
 @selection_options
+@adjust_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True, help="The model that produced LABELS: its card holds the error rates.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the table (.csv or .parquet).")
 def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, keep_duplicates,
-              fold_across_outlets, out) -> None:
-    """Net stance per outlet, article or month, with a 95% interval."""
+              fold_across_outlets, adjust, model_path, out) -> None:
+    """Net stance per outlet, article or month, with a 95% interval.
+
+    By default corrected for classifier error (--adjust pacc); the interval
+    then covers article sampling and the uncertainty of the error rates.
+    """
     from stance.results.aggregate import aggregate as run_aggregate, format_table
     from stance.batch.labeller import write_table
+    from stance.model.card import ModelIntegrityError
 
     if out and Path(out).suffix.lower() not in (".csv", ".parquet"):
         _fail(f"{out}: --out must end in .csv or .parquet.")
     try:
         table = run_aggregate(_read_labels(labels_path), by=by, own_voice=own_voice,
                               exclude_boilerplate=exclude_boilerplate, min_confidence=min_confidence,
-                              keep_duplicates=keep_duplicates, fold_across_outlets=fold_across_outlets)
-    except ValueError as exc:
+                              keep_duplicates=keep_duplicates, fold_across_outlets=fold_across_outlets,
+                              adjust=adjust, model_path=model_path)
+    except (ValueError, ModelIntegrityError) as exc:
         _fail(str(exc))
     if out:
         write_table(table, out)
@@ -257,15 +276,21 @@ def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, k
               help="net stance with intervals, label shares, stance per month, or all that apply.")
 @click.option("--by", type=click.Choice(["outlet", "doc_id"]), default="outlet", show_default=True)
 @selection_options
-def plot(labels_path, out, kind, by, **selection) -> None:
+@adjust_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True, help="The model that produced LABELS: its card holds the error rates.")
+def plot(labels_path, out, kind, by, adjust, model_path, **selection) -> None:
     """Plot net stance per outlet (or article) with 95% intervals, label shares, and stance over time."""
+    from stance.model.card import ModelIntegrityError
     from stance.results.plots import save_figure, selection_note, stance_figure
+    from stance.results.quantify import method_name
 
     try:
-        fig, table = stance_figure(_read_labels(labels_path), kind=kind, by=by, **selection)
-        save_figure(fig, out, title=f"Stance toward security guarantees for Russia, by {by}",
+        fig, table = stance_figure(_read_labels(labels_path), kind=kind, by=by, adjust=adjust,
+                                   model_path=model_path, **selection)
+        save_figure(fig, out, title=f"Stance toward security guarantees for Russia, by {by} ({method_name(adjust)})",
                     intro=selection_note(**selection), table=table)
-    except ValueError as exc:
+    except (ValueError, ModelIntegrityError) as exc:
         _fail(str(exc))
     _echo_dropped(table.attrs["dropped"])
     click.echo(f"{len(table)} groups -> {out}")
@@ -328,16 +353,41 @@ def _explain_article(doc_id, labels_path, out, sentences) -> None:
 @click.option("--exclude-boilerplate/--include-boilerplate", default=True, show_default=True)
 @click.option("--keep-duplicates", is_flag=True, help="Count near-duplicate articles every time.")
 @click.option("--fold-across-outlets", is_flag=True, help="Count one story once overall.")
+@adjust_option
 def report(labels_path, out_dir, model_path, **selection) -> None:
     """Write per-outlet figures, article pages and summary.md (all sentences and own voice) into --out-dir."""
+    from stance.model.card import ModelIntegrityError
     from stance.results.report import build_report
 
     try:
         summary = build_report(_read_labels(labels_path), out_dir, model_path=model_path,
                                labels_name=str(labels_path), **selection)
-    except ValueError as exc:
+    except (ValueError, ModelIntegrityError) as exc:
         _fail(str(exc))
     click.echo(f"report -> {summary}")
+
+
+@main.group()
+def model() -> None:
+    """Inspect and complete trained models."""
+
+
+@model.command("rates")
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False),
+                default=str(DEFAULT_MODEL_PATH))
+def model_rates(model_path) -> None:
+    """Measure MODEL's misclassification rates on real text and write them into its card.
+
+    Leave-one-seed-article-out (the design refitted without each seed article)
+    always, plus ../shared/data/realdev (or $STANCE_REALDEV) when present.
+    `stance train` records the same; this adds them to an existing model.
+    """
+    from stance.model.rates import add_rates_to_card
+
+    section = add_rates_to_card(model_path)
+    for source, counts in section["sources"].items():
+        click.echo(f"{source}: {counts['n_sentences']} sentences, {counts['n_articles']} articles")
+    click.echo(f"confusion (rows true, cols predicted {section['labels']}): {section['confusion']} -> card of {model_path}")
 
 
 @main.group()

@@ -544,7 +544,14 @@ def seed_error_analysis(corpus: pd.DataFrame, features: pd.DataFrame, prediction
     }
 
 
-def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd.DataFrame | None = None) -> dict:
+def held_out_predictions(estimator, corpus: pd.DataFrame, features: pd.DataFrame) -> dict:
+    """Test-split and LOSO predictions of ``estimator`` (one thread per fit, as the harness runs)."""
+    with threadpool_limits(limits=1):
+        return protocol_predictions(estimator, corpus, features, protocols=("test", "loso"))
+
+
+def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd.DataFrame | None = None,
+                     predictions: dict | None = None) -> dict:
     """Test-split and leave-one-seed-article-out figures for a model card.
 
     Returns
@@ -552,11 +559,12 @@ def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd
     dict
         ``{"test": figures, "leave_one_seed_out": {"pooled": figures, "per_article": {doc_id: macro-F1}}}``
         (figures without slices; headline, per class, confusion, calibration).
+        ``predictions``: the ``test`` and ``loso`` predictions when already computed.
     """
     if corpus is None or features is None:
         corpus, features = evaluation_data(corpus)
-    with threadpool_limits(limits=1):
-        predictions = protocol_predictions(estimator, corpus, features, protocols=("test", "loso"))
+    if predictions is None:
+        predictions = held_out_predictions(estimator, corpus, features)
     loso = protocol_metrics(corpus, predictions["loso"], per_fold=True)
     return {
         "test": {k: v for k, v in protocol_metrics(corpus, predictions["test"]).items() if k != "slices"},
