@@ -28,7 +28,7 @@ def main() -> None:
               help="JSONL with 'text' and 'label' (repeatable). Default: the corpus' train+dev splits.")
 @click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH), show_default=True,
               help="Where to write the model; its card goes beside it.")
-@click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip).")
+@click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip, and skip the held-out figures and misclassification rates).")
 @click.option("--if-changed", is_flag=True, help="Do nothing if the model was trained on exactly this data.")
 @click.option("--embeddings", is_flag=True,
               help="Add MiniLM sentence embeddings (the 'embeddings' extra): better on unseen articles, slower.")
@@ -75,14 +75,25 @@ def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
 @click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
 @click.option("--embeddings", is_flag=True,
               help="With --report, also our model with MiniLM embeddings; with --tune, search its embedding weight.")
-def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings) -> None:
+@click.option("--quantification", is_flag=True,
+              help="Simulation study of the outlet estimates (bias, MAE, interval coverage per --adjust method) for "
+                   "MODEL; writes OUT_DIR/quantification.json and its section of OUT_DIR/evaluation.md.")
+@click.option("--replicates", type=click.IntRange(min=1), default=20, show_default=True,
+              help="With --quantification: replicates of the synthetic outlet grid.")
+def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings, quantification,
+             replicates) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
     --data PATH   score MODEL on PATH: macro-F1, F_avg, per class, confusion;
     --report      the harness (several minutes): see README, "Evaluation";
-    --tune        grouped-CV macro-F1 of each grid point, on the train split.
+    --tune        grouped-CV macro-F1 of each grid point, on the train split;
+    --quantification  the simulation study of adjusted outlet estimates.
     """
+    if quantification:
+        _quantification_study(model_path, out_dir, replicates, as_json)
+        if not (report or tune):
+            return
     if report or tune:
         _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json)
         return
@@ -120,16 +131,29 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         output["tuning"] = search(corpus, features, n_splits=folds, log=log)
         click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
     if report:
-        from stance.evaluation.report import write_reports
+        from stance.evaluation.report import read_quantification, write_reports
 
         models = evaluation_models(ensemble=ensemble, embeddings=embeddings)
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
+        results["quantification"] = read_quantification(out_dir)  # keeps the simulation section
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
         click.echo(f"wrote {md_path} and {json_path}", err=True)
     if as_json:
         click.echo(json.dumps(output))
+
+
+def _quantification_study(model_path, out_dir, replicates, as_json) -> None:
+    from stance.evaluation.quantification import model_pool, study
+    from stance.evaluation.report import quantification_section, write_quantification
+
+    pool, prior = model_pool(model_path)
+    result = {"model": str(model_path), **study(pool, prior, replicates=replicates,
+                                                 log=lambda line: click.echo(line, err=True))}
+    md_path, json_path = write_quantification(result, out_dir)
+    click.echo(f"wrote {json_path} and its section of {md_path}", err=True)
+    click.echo(json.dumps(result) if as_json else "\n".join(quantification_section(result)))
 
 
 def _load(model_path):

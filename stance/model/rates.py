@@ -108,6 +108,9 @@ def misclassification_section(predictions: pd.DataFrame) -> dict:
         "sources_used": sorted(predictions["source"].unique()),
         "sources": {source: rate_counts(frame) for source, frame in predictions.groupby("source")},
         **pooled,
+        # per calibration article (no ids, no text): errors cluster by article, and intervals resample them
+        "per_article": [{k: v for k, v in rate_counts(frame).items() if k in ("confusion", "probability_sums")}
+                        for _, frame in predictions.groupby(["source", "doc_id"], sort=True)],
         "rates": {"acc": np.round(confusion / per_row, 4).tolist(), "pacc": np.round(sums / per_row, 4).tolist()},
     }
 

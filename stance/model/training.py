@@ -95,7 +95,8 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
         card.setdefault("metrics", {}).update(held_out_metrics(pipeline, corpus, features, predictions))
         card["evaluation_report"] = "reports/evaluation.md"
     pipeline.fit(X, y)
-    card.update(misclassification_card(pipeline, loso))
+    if cv_folds:  # --cv-folds 0 skips every held-out measurement, these rates included
+        card.update(misclassification_card(pipeline, loso))
     return save_model(pipeline, out, card)
 
 

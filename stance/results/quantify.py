@@ -45,7 +45,9 @@ METHODS = ("cc", "acc", "pacc", "sld")
 DEFAULT_METHOD = "pacc"  # lowest MAE with coverage in range in the simulation study (reports/evaluation.md)
 DIRICHLET_PRIOR = 0.5  # Jeffreys-like prior on every cell of a drawn row and of the observed shares
 SLD_MAX_ITER = 1000
-SLD_TOLERANCE = 1e-6
+SLD_TOLERANCE = 1e-7  # the point estimate: converged well past what is shown
+SLD_BOOTSTRAP_TOLERANCE = 1e-4  # replicates (quapy's default epsilon): EM converges slowly, and they are many
+RATE_RESAMPLE_FRACTION = 0.5  # resample half the card's articles: the spread of card-vs-new-text differences
 CHUNK_CELLS = 4_000_000  # replicate x sentence x class cells per EM chunk: bounds memory
 
 
@@ -57,13 +59,14 @@ class RatesMissing(ValueError):
 class ClassifierRates:
     """Out-of-sample behaviour of a model on real text, in ``STANCE_LABELS`` order.
 
-    ``confusion[i, j]``: sentences of true label ``i`` predicted ``j``;
-    ``probability_sums[i, j]``: their summed probability of ``j``;
-    ``train_prior``: label shares of the training data (for ``sld``).
+    ``article_confusion[a, i, j]``: sentences of calibration article ``a``
+    with true label ``i`` predicted ``j``; ``article_probability_sums[a, i, j]``:
+    their summed probability of ``j``; ``train_prior``: label shares of the
+    training data (for ``sld``).
     """
 
-    confusion: np.ndarray
-    probability_sums: np.ndarray
+    article_confusion: np.ndarray
+    article_probability_sums: np.ndarray
     train_prior: np.ndarray
     sources: tuple = ()
 
@@ -75,21 +78,43 @@ class ClassifierRates:
                 "the model card has no misclassification rates; add them with `stance model rates MODEL` "
                 "(or retrain with `stance train`), or use --adjust cc.")
         order = [section["labels"].index(label) for label in STANCE_LABELS]
-        pick = lambda m: np.asarray(m, dtype=float)[np.ix_(order, order)]  # noqa: E731
+        pick = lambda m: np.asarray(m, dtype=float)[..., order, :][..., order]  # noqa: E731
         counts = card["training_data"]["label_counts"]
         prior = np.array([counts.get(label, 0) for label in STANCE_LABELS], dtype=float)
-        return cls(pick(section["confusion"]), pick(section["probability_sums"]), prior / prior.sum(),
-                   tuple(section.get("sources_used", ())))
+        articles = section["per_article"]
+        return cls(pick([a["confusion"] for a in articles]), pick([a["probability_sums"] for a in articles]),
+                   prior / prior.sum(), tuple(section.get("sources_used", ())))
+
+    @property
+    def confusion(self) -> np.ndarray:
+        return self.article_confusion.sum(axis=0)
+
+    @property
+    def probability_sums(self) -> np.ndarray:
+        return self.article_probability_sums.sum(axis=0)
+
+    def _cells(self, method: str) -> np.ndarray:
+        return self.article_confusion if method == "acc" else self.article_probability_sums
 
     def matrix(self, method: str) -> np.ndarray:
         """Row-normalised rate matrix of ``acc`` (counts) or ``pacc`` (probabilities)."""
-        cells = self.confusion if method == "acc" else self.probability_sums
+        cells = self._cells(method).sum(axis=0)
         return cells / np.maximum(cells.sum(axis=1, keepdims=True), 1e-12)
 
     def draw(self, method: str, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` rate matrices, each row drawn from a Dirichlet on the card's counts."""
-        cells = self.confusion if method == "acc" else self.probability_sums
-        return dirichlet_rows(np.broadcast_to(cells + DIRICHLET_PRIOR, (size, 3, 3)), rng)
+        """``size`` plausible rate matrices for text the card did not measure.
+
+        Errors cluster by article, so the card's articles are resampled, not
+        its sentences: half as many as it has (at least one), which gives the
+        variance of the difference between the card's rates and those of a
+        fresh set of articles as broad as the card's. Each row is then drawn
+        from a Dirichlet on the resampled counts, so rows with few sentences
+        stay uncertain.
+        """
+        cells = self._cells(method)
+        picks = rng.integers(0, len(cells), size=(size, max(1, round(len(cells) * RATE_RESAMPLE_FRACTION))))
+        resampled = cells[picks].sum(axis=1) * (len(cells) / picks.shape[1])
+        return dirichlet_rows(resampled + DIRICHLET_PRIOR, rng)
 
 
 def dirichlet_rows(concentration: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -126,25 +151,26 @@ def solve_shares(observed: np.ndarray, rates: np.ndarray) -> np.ndarray:
     return project_to_simplex(solved)
 
 
-def sld_shares(probabilities: np.ndarray, train_prior: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def sld_shares(probabilities: np.ndarray, train_prior: np.ndarray, weights: np.ndarray | None = None,
+               tolerance: float = SLD_TOLERANCE) -> np.ndarray:
     """EM re-estimate of the shares from per-sentence probabilities (N, 3), one row per row of ``weights`` (B, N)."""
     probabilities = np.asarray(probabilities, dtype=float)
     weights = np.ones((1, len(probabilities))) if weights is None else np.atleast_2d(weights)
     prior = np.asarray(train_prior, dtype=float) + 1e-12
     prior = prior / prior.sum()
     rows = max(1, CHUNK_CELLS // max(1, 3 * len(probabilities)))
-    return np.concatenate([_sld_chunk(probabilities, prior, weights[start:start + rows])
+    return np.concatenate([_sld_chunk(probabilities, prior, weights[start:start + rows], tolerance)
                            for start in range(0, len(weights), rows)])
 
 
-def _sld_chunk(probabilities: np.ndarray, prior: np.ndarray, weights: np.ndarray) -> np.ndarray:
+def _sld_chunk(probabilities: np.ndarray, prior: np.ndarray, weights: np.ndarray, tolerance: float) -> np.ndarray:
     totals = weights.sum(axis=1, keepdims=True)
     shares = np.tile(prior, (len(weights), 1))
     for _ in range(SLD_MAX_ITER):
         posterior = probabilities[None, :, :] * (shares / prior)[:, None, :]
         posterior /= posterior.sum(axis=2, keepdims=True)
         updated = np.einsum("bn,bnk->bk", weights, posterior) / totals
-        done = np.abs(updated - shares).max() < SLD_TOLERANCE
+        done = np.abs(updated - shares).max() < tolerance
         shares = updated
         if done:
             break
@@ -185,7 +211,8 @@ def adjusted_interval(method: str, article_counts: np.ndarray, article_probabili
     if method == "sld":
         multiplicity = np.concatenate([_multiplicities(picks, n_articles) for picks in _picks(rng, n_boot, n_articles)])
         weights = multiplicity[:, sentence_article] * rng.exponential(size=(n_boot, len(sentence_article)))
-        nets = net_from_shares(sld_shares(sentence_probabilities, rates.train_prior, weights))
+        nets = net_from_shares(sld_shares(sentence_probabilities, rates.train_prior, weights,
+                                          tolerance=SLD_BOOTSTRAP_TOLERANCE))
     elif method in ("acc", "pacc"):
         cells = article_counts if method == "acc" else article_probability_sums
         cells = np.asarray(cells, dtype=float)
