@@ -48,7 +48,7 @@ SLD_MAX_ITER = 1000
 SLD_TOLERANCE = 1e-7  # the point estimate: converged well past what is shown
 SLD_BOOTSTRAP_TOLERANCE = 1e-4  # replicates (quapy's default epsilon): EM converges slowly, and they are many
 RATE_RESAMPLE_FRACTION = 0.5  # resample half the card's articles: the spread of card-vs-new-text differences
-CHUNK_CELLS = 4_000_000  # replicate x sentence x class cells per EM chunk: bounds memory
+CHUNK_CELLS = 1_000_000  # cells per chunk of resampled articles or EM replicates: bounds memory
 
 
 class RatesMissing(ValueError):
