@@ -148,8 +148,12 @@ def _quantification_study(model_path, out_dir, replicates, as_json) -> None:
     from stance.evaluation.quantification import model_pool, study
     from stance.evaluation.report import quantification_section, write_quantification
 
+    from stance.config import ROOT
+
     pool, prior = model_pool(model_path)
-    result = {"model": str(model_path), **study(pool, prior, replicates=replicates,
+    shown = Path(model_path).resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+    result = {"model": str(shown), **study(pool, prior, replicates=replicates,
                                                  log=lambda line: click.echo(line, err=True))}
     md_path, json_path = write_quantification(result, out_dir)
     click.echo(f"wrote {json_path} and its section of {md_path}", err=True)

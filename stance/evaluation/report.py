@@ -253,9 +253,9 @@ def quantification_section(study: dict) -> list[str]:
     if study.get("realdev_articles"):
         rows = [[METHOD_TITLES.get(r["method"], r["method"]), r["n"], _f(r["bias"], 3), _f(r["mae"], 3),
                  _f(r["coverage"], 3), _f(r["width"], 2)] for r in study["realdev_articles"]]
-        lines += ["Per realdev article (its sentences as `stance label` would give them, predicted by the model, "
-                  "which never saw them; rates from every other pool article; truth: net stance of the reference "
-                  "labels):", ""] + _table(["method", "articles", "bias", "MAE", "coverage", "width"], rows)
+        lines += ["Per realdev article (its reference sentences, predicted by the model, which never saw them; "
+                  "rates from every other pool article, LOSO seed articles included; truth: net stance of the "
+                  f"reference labels; {study.get('realdev_n_boot', 1000)} bootstrap replicates):", ""] + _table(["method", "articles", "bias", "MAE", "coverage", "width"], rows)
     return lines
 
 

@@ -310,7 +310,9 @@ def aggregate(labels: pd.DataFrame, by: str = "outlet", own_voice: bool = False,
         error (see :mod:`stance.results.quantify`) or ``cc``, counting labels.
     rates : ClassifierRates, optional
         The model's misclassification rates; default: from the card of
-        ``model_path`` (default ``models/stance.joblib``). Not needed for ``cc``.
+        ``model_path``. Not needed for ``cc``.
+    model_path : str or Path, optional
+        The model that labelled ``labels`` (default ``models/stance.joblib``).
 
     Returns
     -------
