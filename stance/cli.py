@@ -28,7 +28,7 @@ def main() -> None:
               help="JSONL with 'text' and 'label' (repeatable). Default: the corpus' train+dev splits.")
 @click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH), show_default=True,
               help="Where to write the model; its card goes beside it.")
-@click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip).")
+@click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip, and skip the held-out figures and misclassification rates).")
 @click.option("--if-changed", is_flag=True, help="Do nothing if the model was trained on exactly this data.")
 @click.option("--embeddings", is_flag=True,
               help="Add MiniLM sentence embeddings (the 'embeddings' extra): same as --design minilm.")
@@ -85,15 +85,25 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
               help="With --report, the learning curve: our design on 1/8..all of the authored documents.")
 @click.option("--design", "designs", multiple=True,
               help="With --report, also this named design (repeatable; `all`: every design in stance/model/designs.py).")
+@click.option("--quantification", is_flag=True,
+              help="Simulation study of the outlet estimates (bias, MAE, interval coverage per --adjust method) for "
+                   "MODEL; writes OUT_DIR/quantification.json and its section of OUT_DIR/evaluation.md.")
+@click.option("--replicates", type=click.IntRange(min=1), default=20, show_default=True,
+              help="With --quantification: replicates of the synthetic outlet grid.")
 def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings,
-             learning_curve, designs) -> None:
+             learning_curve, designs, quantification, replicates) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
     --data PATH   score MODEL on PATH: macro-F1, F_avg, per class, confusion;
     --report      the harness (several minutes): see README, "Evaluation";
-    --tune        grouped-CV macro-F1 of each grid point, on the train split.
+    --tune        grouped-CV macro-F1 of each grid point, on the train split;
+    --quantification  the simulation study of adjusted outlet estimates.
     """
+    if quantification:
+        _quantification_study(model_path, out_dir, replicates, as_json)
+        if not (report or tune):
+            return
     if report or tune:
         _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, learning_curve, designs)
         return
@@ -132,7 +142,7 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         output["tuning"] = search(corpus, features, n_splits=folds, log=log)
         click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
     if report:
-        from stance.evaluation.report import write_reports
+        from stance.evaluation.report import read_quantification, write_reports
 
         try:
             models = evaluation_models(ensemble=ensemble, embeddings=embeddings, designs=designs)
@@ -141,6 +151,7 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
         if learning_curve:
             results["learning_curve"] = _learning_curve(corpus, features, out_dir, log)
+        results["quantification"] = read_quantification(out_dir)  # keeps the simulation section
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
@@ -157,6 +168,22 @@ def _learning_curve(corpus, features, out_dir, log) -> dict:
     curve = learning_curve(build_pipeline(), corpus, features, RealdevData.load(), log=log)
     curve["figure"] = plot_learning_curve(curve["summary"], Path(out_dir) / "learning-curve.png").name
     return curve
+
+
+def _quantification_study(model_path, out_dir, replicates, as_json) -> None:
+    from stance.evaluation.quantification import model_pool, study
+    from stance.evaluation.report import quantification_section, write_quantification
+
+    from stance.config import ROOT
+
+    pool, prior = model_pool(model_path)
+    shown = Path(model_path).resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+    result = {"model": str(shown), **study(pool, prior, replicates=replicates,
+                                                 log=lambda line: click.echo(line, err=True))}
+    md_path, json_path = write_quantification(result, out_dir)
+    click.echo(f"wrote {json_path} and its section of {md_path}", err=True)
+    click.echo(json.dumps(result) if as_json else "\n".join(quantification_section(result)))
 
 
 def _load(model_path):
@@ -218,6 +245,16 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
     click.echo(summary.line(), err=True)
 
 
+def adjust_option(command):
+    """--adjust: how shares and net stance are estimated (shared by `aggregate`, `plot` and `report`)."""
+    from stance.results.quantify import DEFAULT_METHOD, METHODS
+
+    return click.option("--adjust", type=click.Choice(METHODS), default=DEFAULT_METHOD, show_default=True,
+                        help="Estimate: pacc / acc correct the label shares for the classifier's error rates on "
+                             "real text (from the model card), sld re-weights its probabilities by EM, cc counts "
+                             "labels. The raw counting figures are always kept as *_raw.")(command)
+
+
 def selection_options(command):
     """The sentence-selection options shared by `aggregate`, `plot` and `report`."""
     options = [
@@ -255,20 +292,29 @@ def _echo_dropped(dropped: dict) -> None:
 @click.option("--by", type=click.Choice(["outlet", "doc_id", "month", "outlet-month"]), default="outlet",
               show_default=True, help="Group by outlet, article, month, or outlet x month (needs dates).")
 @selection_options
+@adjust_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True, help="The model that produced LABELS: its card holds the error rates.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the table (.csv or .parquet).")
 def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, keep_duplicates,
-              fold_across_outlets, out) -> None:
-    """Net stance per outlet, article or month, with a 95% interval."""
+              fold_across_outlets, adjust, model_path, out) -> None:
+    """Net stance per outlet, article or month, with a 95% interval.
+
+    By default corrected for classifier error (--adjust pacc); the interval
+    then covers article sampling and the uncertainty of the error rates.
+    """
     from stance.results.aggregate import aggregate as run_aggregate, format_table
     from stance.batch.labeller import write_table
+    from stance.model.card import ModelIntegrityError
 
     if out and Path(out).suffix.lower() not in (".csv", ".parquet"):
         _fail(f"{out}: --out must end in .csv or .parquet.")
     try:
         table = run_aggregate(_read_labels(labels_path), by=by, own_voice=own_voice,
                               exclude_boilerplate=exclude_boilerplate, min_confidence=min_confidence,
-                              keep_duplicates=keep_duplicates, fold_across_outlets=fold_across_outlets)
-    except ValueError as exc:
+                              keep_duplicates=keep_duplicates, fold_across_outlets=fold_across_outlets,
+                              adjust=adjust, model_path=model_path)
+    except (ValueError, ModelIntegrityError) as exc:
         _fail(str(exc))
     if out:
         write_table(table, out)
@@ -284,15 +330,21 @@ def aggregate(labels_path, by, own_voice, min_confidence, exclude_boilerplate, k
               help="net stance with intervals, label shares, stance per month, or all that apply.")
 @click.option("--by", type=click.Choice(["outlet", "doc_id"]), default="outlet", show_default=True)
 @selection_options
-def plot(labels_path, out, kind, by, **selection) -> None:
+@adjust_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH),
+              show_default=True, help="The model that produced LABELS: its card holds the error rates.")
+def plot(labels_path, out, kind, by, adjust, model_path, **selection) -> None:
     """Plot net stance per outlet (or article) with 95% intervals, label shares, and stance over time."""
+    from stance.model.card import ModelIntegrityError
     from stance.results.plots import save_figure, selection_note, stance_figure
+    from stance.results.quantify import method_name
 
     try:
-        fig, table = stance_figure(_read_labels(labels_path), kind=kind, by=by, **selection)
-        save_figure(fig, out, title=f"Stance toward security guarantees for Russia, by {by}",
+        fig, table = stance_figure(_read_labels(labels_path), kind=kind, by=by, adjust=adjust,
+                                   model_path=model_path, **selection)
+        save_figure(fig, out, title=f"Stance toward security guarantees for Russia, by {by} ({method_name(adjust)})",
                     intro=selection_note(**selection), table=table)
-    except ValueError as exc:
+    except (ValueError, ModelIntegrityError) as exc:
         _fail(str(exc))
     _echo_dropped(table.attrs["dropped"])
     click.echo(f"{len(table)} groups -> {out}")
@@ -355,16 +407,41 @@ def _explain_article(doc_id, labels_path, out, sentences) -> None:
 @click.option("--exclude-boilerplate/--include-boilerplate", default=True, show_default=True)
 @click.option("--keep-duplicates", is_flag=True, help="Count near-duplicate articles every time.")
 @click.option("--fold-across-outlets", is_flag=True, help="Count one story once overall.")
+@adjust_option
 def report(labels_path, out_dir, model_path, **selection) -> None:
     """Write per-outlet figures, article pages and summary.md (all sentences and own voice) into --out-dir."""
+    from stance.model.card import ModelIntegrityError
     from stance.results.report import build_report
 
     try:
         summary = build_report(_read_labels(labels_path), out_dir, model_path=model_path,
                                labels_name=str(labels_path), **selection)
-    except ValueError as exc:
+    except (ValueError, ModelIntegrityError) as exc:
         _fail(str(exc))
     click.echo(f"report -> {summary}")
+
+
+@main.group()
+def model() -> None:
+    """Inspect and complete trained models."""
+
+
+@model.command("rates")
+@click.argument("model_path", metavar="MODEL", type=click.Path(exists=True, dir_okay=False),
+                default=str(DEFAULT_MODEL_PATH))
+def model_rates(model_path) -> None:
+    """Measure MODEL's misclassification rates on real text and write them into its card.
+
+    Leave-one-seed-article-out (the design refitted without each seed article)
+    always, plus ../shared/data/realdev (or $STANCE_REALDEV_DIR) when present.
+    `stance train` records the same; this adds them to an existing model.
+    """
+    from stance.model.rates import add_rates_to_card
+
+    section = add_rates_to_card(model_path)
+    for source, counts in section["sources"].items():
+        click.echo(f"{source}: {counts['n_sentences']} sentences, {counts['n_articles']} articles")
+    click.echo(f"confusion (rows true, cols predicted {section['labels']}): {section['confusion']} -> card of {model_path}")
 
 
 @main.group()

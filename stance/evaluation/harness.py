@@ -581,7 +581,15 @@ def seed_error_analysis(corpus: pd.DataFrame, features: pd.DataFrame, prediction
     }
 
 
-def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd.DataFrame | None = None) -> dict:
+def held_out_predictions(estimator, corpus: pd.DataFrame, features: pd.DataFrame) -> dict:
+    """Test-split, LOSO and (when present) realdev predictions of ``estimator``, one thread per fit."""
+    with threadpool_limits(limits=1):
+        return protocol_predictions(estimator, corpus, features, protocols=("test", "loso", "realdev"),
+                                    realdev=_realdev_for(("realdev",)))
+
+
+def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd.DataFrame | None = None,
+                     predictions: dict | None = None) -> dict:
     """Test-split and leave-one-seed-article-out figures for a model card.
 
     Returns
@@ -590,13 +598,12 @@ def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd
         ``{"test": figures, "leave_one_seed_out": {"pooled": figures, "per_article": {doc_id: macro-F1}}}``
         (figures without slices; headline, per class, confusion, calibration), plus ``"realdev"``
         (sentence figures and article AUC) when the realdev folder exists.
+        ``predictions``: the ``test``, ``loso`` (and ``realdev``) predictions when already computed.
     """
     if corpus is None or features is None:
         corpus, features = evaluation_data(corpus)
-    realdev = _realdev_for(("realdev",))
-    with threadpool_limits(limits=1):
-        predictions = protocol_predictions(estimator, corpus, features, protocols=("test", "loso", "realdev"),
-                                           realdev=realdev)
+    if predictions is None:
+        predictions = held_out_predictions(estimator, corpus, features)
     loso = protocol_metrics(corpus, predictions["loso"], per_fold=True)
     figures = {
         "test": {k: v for k, v in protocol_metrics(corpus, predictions["test"]).items() if k != "slices"},
@@ -605,6 +612,7 @@ def held_out_metrics(estimator, corpus: pd.DataFrame | None = None, features: pd
             "per_article_macro_f1": {doc: m["macro_f1_present"] for doc, m in loso["per_fold"].items()},
         },
     }
-    if realdev is not None:  # measured only: realdev never trains anything
+    if "realdev" in predictions:  # measured only: realdev never trains anything
+        realdev = _realdev_for(("realdev",))
         figures["realdev"] = {k: v for k, v in realdev.metrics(predictions["realdev"]).items() if k != "slices"}
     return figures

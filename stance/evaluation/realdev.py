@@ -37,10 +37,15 @@ def load_realdev() -> tuple[pd.DataFrame, pd.DataFrame]:
     if not realdev_available():
         raise FileNotFoundError(f"{directory}: no realdev data (sentences.jsonl); set STANCE_REALDEV_DIR.")
     sentences = pd.read_json(directory / "sentences.jsonl", lines=True, dtype={"doc_id": str})
-    articles = pd.read_json(directory / "articles.jsonl", lines=True, dtype={"doc_id": str})
     sentences = sentences[[c for c in SENTENCE_COLUMNS if c in sentences]].reset_index(drop=True)
     sentences["source"] = "realdev"
-    return sentences, articles[["doc_id", "outlet", "register", "article_stance"]]
+    articles_path = directory / "articles.jsonl"
+    if articles_path.exists():
+        articles = pd.read_json(articles_path, lines=True, dtype={"doc_id": str})
+    else:  # sentence labels alone still give every sentence-level figure
+        articles = pd.DataFrame({"doc_id": sentences["doc_id"].unique(), "article_stance": None})
+    columns = [c for c in ("doc_id", "outlet", "register", "article_stance") if c in articles]
+    return sentences, articles[columns]
 
 
 def realdev_features(sentences: pd.DataFrame, spacy_model: str | None = None) -> pd.DataFrame:

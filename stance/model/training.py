@@ -11,6 +11,7 @@ from sklearn.model_selection import GroupKFold
 from stance.config import DEFAULT_MODEL_PATH
 from stance.annotations.annotated_corpus import data_sha256, featurize, load_annotations, read_jsonl
 from stance.evaluation.metrics import classification_metrics
+from stance.model import rates
 from stance.model.pipeline import build_pipeline
 from stance.model.card import label_counts, save_model
 from stance.sentences.spacy_pipeline import cached_nlp
@@ -83,11 +84,29 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
     if cv_folds and df["doc_id"].nunique() >= cv_folds:
         oof = grouped_cv_predictions(pipeline, X, y, df["doc_id"], cv_folds)
         card["metrics"] = {"grouped_cv": {"folds": cv_folds, **classification_metrics(y, oof)}}
+    loso = None
     if cv_folds and not data_paths:
-        from stance.evaluation.harness import held_out_metrics
+        from stance.evaluation.harness import evaluation_data, held_out_metrics, held_out_predictions
 
         # the corpus' own test split and leave-one-seed-article-out, as in reports/evaluation.md
-        card.setdefault("metrics", {}).update(held_out_metrics(pipeline))
+        corpus, features = evaluation_data()
+        predictions = held_out_predictions(pipeline, corpus, features)
+        loso = rates.loso_predictions(pipeline, corpus, features, predictions["loso"])
+        card.setdefault("metrics", {}).update(held_out_metrics(pipeline, corpus, features, predictions))
         card["evaluation_report"] = "reports/evaluation.md"
     pipeline.fit(X, y)
+    if cv_folds:  # --cv-folds 0 skips every held-out measurement, these rates included
+        card.update(misclassification_card(pipeline, loso))
     return save_model(pipeline, out, card)
+
+
+def misclassification_card(model, loso: pd.DataFrame | None) -> dict:
+    """The card's rates: LOSO (training on the corpus) and realdev when present; nothing without either.
+
+    A model trained on ``--data`` files gets realdev rates only, since the
+    corpus' LOSO would measure another model.
+    """
+    frames = [f for f in (loso, rates.realdev_predictions(model)) if f is not None]
+    if not frames:
+        return {}
+    return {"misclassification": rates.misclassification_section(pd.concat(frames, ignore_index=True))}

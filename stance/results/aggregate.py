@@ -24,6 +24,13 @@ The 95% interval of a group is the union of two intervals:
 
 Both shrink as articles (and their sentences) are added, so intervals widen
 for groups with fewer articles.
+
+Those are the *raw* (classify-and-count) figures, kept as ``net_stance_raw``,
+``net_low_raw``, ``net_high_raw`` and ``share_<label>_raw``. By default
+``net_stance``, its interval and the shares are corrected for classifier
+error with the model card's misclassification rates (``adjust``, see
+:mod:`stance.results.quantify`), and their interval includes the uncertainty
+of those rates; ``method`` names the method.
 """
 from __future__ import annotations
 
@@ -35,6 +42,9 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import beta, norm
+
+from stance.results.quantify import (DEFAULT_METHOD, METHODS, ClassifierRates, adjusted_interval, net_from_shares,
+                                    point_shares)
 
 STANCE_LABELS = ("pro", "anti", "neutral")
 GROUPINGS = {"outlet": ["outlet"], "doc_id": ["doc_id"], "month": ["month"], "outlet-month": ["outlet", "month"]}
@@ -273,7 +283,8 @@ def bootstrap_interval(article_counts, n_boot: int = N_BOOTSTRAP, seed=BOOTSTRAP
 def aggregate(labels: pd.DataFrame, by: str = "outlet", own_voice: bool = False, exclude_boilerplate: bool = True,
               min_confidence: float | None = None, keep_duplicates: bool = False,
               fold_across_outlets: bool = False, n_boot: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED,
-              level: float = 0.95) -> pd.DataFrame:
+              level: float = 0.95, adjust: str = DEFAULT_METHOD, rates: ClassifierRates | None = None,
+              model_path=None) -> pd.DataFrame:
     """One row per group: counts, shares, net stance and its interval.
 
     Parameters
@@ -294,13 +305,23 @@ def aggregate(labels: pd.DataFrame, by: str = "outlet", own_voice: bool = False,
         Fold copies of one story across outlets too (default: once per outlet).
     n_boot, seed, level
         Bootstrap replicates, seed and interval coverage.
+    adjust : {"pacc", "acc", "sld", "cc"}
+        How shares and net stance are estimated: corrected for classifier
+        error (see :mod:`stance.results.quantify`) or ``cc``, counting labels.
+    rates : ClassifierRates, optional
+        The model's misclassification rates; default: from the card of
+        ``model_path``. Not needed for ``cc``.
+    model_path : str or Path, optional
+        The model that labelled ``labels`` (default ``models/stance.joblib``).
 
     Returns
     -------
     DataFrame
-        Grouping column(s), ``n_articles, n_sentences, n_pro, n_anti, n_neutral,
-        share_pro, share_anti, share_neutral, net_stance, net_low, net_high``;
-        sorted by net stance (by group and month when grouping by month).
+        Grouping column(s), ``n_articles, n_sentences, n_pro, n_anti, n_neutral``
+        (predicted labels), ``share_pro, share_anti, share_neutral, net_stance,
+        net_low, net_high, method`` (the ``adjust`` estimate), then the raw
+        counting figures ``share_<label>_raw, net_stance_raw, net_low_raw,
+        net_high_raw``; sorted by net stance (by group and month when grouping by month).
         ``table.attrs["dropped"]`` counts what the filters removed.
 
     Examples
@@ -312,6 +333,10 @@ def aggregate(labels: pd.DataFrame, by: str = "outlet", own_voice: bool = False,
     """
     if by not in GROUPINGS:
         raise ValueError(f"--by must be one of {', '.join(GROUPINGS)}, not '{by}'.")
+    if adjust not in METHODS:
+        raise ValueError(f"--adjust must be one of {', '.join(METHODS)}, not '{adjust}'.")
+    if adjust != "cc" and rates is None:
+        rates = model_rates(model_path)
     keys = GROUPINGS[by]
     kept, dropped = select_sentences(labels, own_voice=own_voice, exclude_boilerplate=exclude_boilerplate,
                                      min_confidence=min_confidence, keep_duplicates=keep_duplicates,
@@ -320,6 +345,7 @@ def aggregate(labels: pd.DataFrame, by: str = "outlet", own_voice: bool = False,
         kept, dropped["undated"] = with_month(kept)
     check_columns(kept, keys, f"to group by {by}")
     table = group_table(kept, keys, n_boot=n_boot, seed=seed, level=level)
+    table = with_adjusted(table, kept, keys, adjust, rates, n_boot=n_boot, seed=seed, level=level)
     order = keys if "month" in keys else ["net_stance"] + keys
     table = table.sort_values(order).reset_index(drop=True)
     table.attrs["dropped"] = dropped
@@ -345,6 +371,53 @@ def group_table(labels: pd.DataFrame, keys: list[str], n_boot: int = N_BOOTSTRAP
     table.index.names = keys
     table.columns.name = None  # crosstab's "label" would head the printed table
     return table.reset_index()
+
+
+def model_rates(model_path=None) -> ClassifierRates:
+    """The misclassification rates in the card of ``model_path`` (default: the bundled model)."""
+    from stance.config import DEFAULT_MODEL_PATH
+    from stance.model.card import read_card
+
+    return ClassifierRates.from_card(read_card(model_path or DEFAULT_MODEL_PATH))
+
+
+RAW_COLUMNS = [f"share_{label}" for label in STANCE_LABELS] + ["net_stance", "net_low", "net_high"]
+
+
+def with_adjusted(table: pd.DataFrame, labels: pd.DataFrame, keys: list[str], method: str,
+                  rates: ClassifierRates | None, n_boot: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED,
+                  level: float = 0.95) -> pd.DataFrame:
+    """Keep the counting figures as ``*_raw`` and put the ``method`` estimate in their place."""
+    table = table.copy()
+    for column in RAW_COLUMNS:
+        table[f"{column}_raw"] = table[column]
+    if method != "cc":
+        adjusted = adjusted_by_group(labels, keys, method, rates, n_boot=n_boot, seed=seed, level=level)
+        table[RAW_COLUMNS] = adjusted.loc[pd.MultiIndex.from_frame(table[keys])].to_numpy()
+    table.insert(table.columns.get_loc("net_high") + 1, "method", method)
+    return table
+
+
+def adjusted_by_group(labels: pd.DataFrame, keys: list[str], method: str, rates: ClassifierRates,
+                      n_boot: int = N_BOOTSTRAP, seed: int = BOOTSTRAP_SEED, level: float = 0.95) -> pd.DataFrame:
+    """Adjusted shares, net stance and interval per group, indexed by ``keys``."""
+    columns = [f"p_{label}" for label in STANCE_LABELS]
+    check_columns(labels, columns, f"for --adjust {method}")
+    rows = {}
+    for key, group in labels.groupby(keys, sort=True):
+        index = list(dict.fromkeys(keys + ["doc_id"]))
+        counts = article_counts_by_group(group, keys).to_numpy(dtype=float)
+        probability_sums = group.groupby(index, sort=True)[columns].sum().to_numpy()
+        probabilities = group[columns].to_numpy(dtype=float)
+        article_of = group.groupby(index, sort=True).ngroup().to_numpy()
+        shares = point_shares(method, counts.sum(axis=0), probability_sums.sum(axis=0), rates, probabilities)
+        net = float(net_from_shares(shares)[0])
+        group_seed = [seed, zlib.crc32(repr(key).encode("utf-8"))]
+        low, high = adjusted_interval(method, counts, probability_sums, rates, n_boot=n_boot, seed=group_seed,
+                                      level=level, sentence_probabilities=probabilities, sentence_article=article_of)
+        rows[key if isinstance(key, tuple) else (key,)] = [*shares, net, min(low, net), max(high, net)]
+    return pd.DataFrame.from_dict(rows, orient="index", columns=RAW_COLUMNS).set_axis(
+        pd.MultiIndex.from_tuples(list(rows), names=keys))
 
 
 def article_counts_by_group(labels: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

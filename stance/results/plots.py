@@ -75,31 +75,48 @@ def plot_net_stance(table: pd.DataFrame, key: str = "outlet", ax: Axes | None = 
     data = ordered(table)
     ax = _axes(ax, height=_rows_height(len(data)))
     y = np.arange(len(data))
+    adjusted = "net_stance_raw" in data and (data["method"] != "cc").any()
+    if adjusted:  # the raw count, faint and just below, so the correction is visible
+        raw_errors = np.vstack([data["net_stance_raw"] - data["net_low_raw"],
+                                data["net_high_raw"] - data["net_stance_raw"]])
+        ax.errorbar(data["net_stance_raw"], y - 0.22, xerr=np.clip(raw_errors, 0, None), fmt="s", markersize=4,
+                    color="#aaaaaa", ecolor="#cccccc", capsize=2, label="raw count of predicted labels")
     errors = np.vstack([data["net_stance"] - data["net_low"], data["net_high"] - data["net_stance"]])
     ax.errorbar(data["net_stance"], y, xerr=np.clip(errors, 0, None), fmt="o", color="black", ecolor="#555555",
-                capsize=3)
+                capsize=3, label=f"{estimate_name(data)}, 95% interval")
+    if adjusted:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     ax.axvline(0, color="#999999", linewidth=0.8, linestyle="--")
     ax.set(yticks=y, yticklabels=group_labels(data, key), xlim=(-1.05, 1.05), xlabel=NET_AXIS_LABEL,
            ylim=(-0.6, len(data) - 0.4))
     if title is None:
-        title = f"Net stance toward {TOPIC}\nper {group_name(key)}, with 95% intervals"
+        title = f"Net stance toward {TOPIC}\nper {group_name(key)}, {estimate_name(data)}, with 95% intervals"
     ax.set_title(title + (f"\n{note}" if note else ""), fontsize=10)
     return ax.figure
 
 
+def estimate_name(table: pd.DataFrame) -> str:
+    """The method behind a table's ``net_stance``, as a figure names it."""
+    from stance.results.quantify import method_name
+
+    methods = table["method"].unique() if "method" in table else ["cc"]
+    return method_name(methods[0]) if len(methods) == 1 else "mixed methods"
+
+
 def plot_shares(table: pd.DataFrame, key: str = "outlet", ax: Axes | None = None, tick_labels: bool = True) -> Figure:
-    """Stacked shares of pro, neutral and anti sentences per group, in net-stance order."""
+    """Stacked shares of predicted pro, neutral and anti sentences per group (raw counts), in net-stance order."""
     data = ordered(table)
     ax = _axes(ax, height=_rows_height(len(data)) + 0.4)
     y = np.arange(len(data))
     left = np.zeros(len(data))
+    raw = "_raw" if "share_pro_raw" in data else ""
     for label in STACK_ORDER:
-        share = data[f"share_{label}"].to_numpy()
+        share = data[f"share_{label}{raw}"].to_numpy()
         ax.barh(y, share, left=left, color=COLOURS[label], label=label, height=0.6)
         left += share
     ax.set(yticks=y, xlim=(0, 1), xlabel="share of the group's sentences", ylim=(-0.6, len(data) - 0.4))
     ax.set_yticklabels(group_labels(data, key) if tick_labels else [""] * len(data))
-    ax.set_title(f"Sentences per label, per {group_name(key)}", fontsize=10)
+    ax.set_title(f"Predicted labels per {group_name(key)} (raw counts)", fontsize=10)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, fontsize=8, frameon=False)
     return ax.figure
 
@@ -138,7 +155,8 @@ def outlet_figure(table: pd.DataFrame, key: str = "outlet", time_table: pd.DataF
     fig = Figure(figsize=(12, rows_height + (3.8 if time_table is not None else 0) + 0.4), layout="constrained")
     heights = (rows_height, 3.8) if time_table is not None else (rows_height,)
     grid = fig.add_gridspec(len(heights), 2, width_ratios=(3, 2), height_ratios=heights)
-    plot_net_stance(table, key, ax=fig.add_subplot(grid[0, 0]), title="Net stance, 95% interval")
+    plot_net_stance(table, key, ax=fig.add_subplot(grid[0, 0]),
+                    title=f"Net stance, 95% interval: {estimate_name(table)}")
     plot_shares(table, key, ax=fig.add_subplot(grid[0, 1]), tick_labels=False)
     if time_table is not None:
         plot_over_time(time_table, ax=fig.add_subplot(grid[1, :]))
@@ -245,7 +263,8 @@ def selection_note(own_voice: bool = False, exclude_boilerplate: bool = True, mi
 PLOT_KINDS = ("all", "net", "shares", "time")
 
 
-def stance_figure(labels: pd.DataFrame, kind: str = "all", by: str = "outlet", **selection) -> tuple[Figure, pd.DataFrame]:
+def stance_figure(labels: pd.DataFrame, kind: str = "all", by: str = "outlet", adjust: str | None = None,
+                  model_path=None, **selection) -> tuple[Figure, pd.DataFrame]:
     """Aggregate ``labels`` and draw the requested figure.
 
     Parameters
@@ -257,6 +276,8 @@ def stance_figure(labels: pd.DataFrame, kind: str = "all", by: str = "outlet", *
         time when the sentences span at least two months.
     by : {"outlet", "doc_id"}
         Group of the net-stance and share panels.
+    adjust, model_path
+        The estimate (default: the aggregation's default method) and the model whose card has the rates.
     **selection
         Options of :func:`stance.results.aggregate.aggregate` (``own_voice``, ``min_confidence``, ...).
 
@@ -270,6 +291,7 @@ def stance_figure(labels: pd.DataFrame, kind: str = "all", by: str = "outlet", *
     if kind not in PLOT_KINDS:
         raise ValueError(f"kind must be one of {', '.join(PLOT_KINDS)}, not '{kind}'.")
     note = selection_note(**selection)
+    selection = {**selection, "model_path": model_path, **({"adjust": adjust} if adjust else {})}
     if kind == "time":
         table = aggregate(labels, by="outlet-month", **selection)
         return plot_over_time(table), table

@@ -20,7 +20,7 @@ import pandas as pd
 from stance.results.aggregate import aggregate
 from stance.results.explain import article_html
 from stance.model.card import card_path
-from stance.results.plots import TOPIC, monthly_table, outlet_figure, save_figure, selection_note
+from stance.results.plots import TOPIC, estimate_name, monthly_table, outlet_figure, save_figure, selection_note
 
 SUMMARY_NAME = "summary.md"
 FIGURE_NAME = "outlets.png"
@@ -40,8 +40,15 @@ def reading(table: pd.DataFrame, key: str = "outlet") -> list[str]:
     """One Markdown bullet per group, most pro first."""
     rows = table.sort_values("net_stance", ascending=False).to_dict("records")
     return [f"- **{row[key]}**: {lean(row)}. Net stance {signed(row['net_stance'])} (95% interval "
-            f"{signed(row['net_low'])} to {signed(row['net_high'])}), {row['n_pro']} pro and {row['n_anti']} anti of "
-            f"{row['n_sentences']} sentences in {_articles(row['n_articles'])}." for row in rows]
+            f"{signed(row['net_low'])} to {signed(row['net_high'])}){_raw_note(row)}, {row['n_pro']} pro and "
+            f"{row['n_anti']} anti of {row['n_sentences']} sentences in {_articles(row['n_articles'])}." for row in rows]
+
+
+def _raw_note(row) -> str:
+    """The raw count beside a corrected estimate."""
+    if row.get("method", "cc") == "cc":
+        return ""
+    return f"; {row['method'].upper()}, raw count {signed(row['net_stance_raw'])}"
 
 
 def signed(value: float) -> str:
@@ -55,12 +62,18 @@ def _articles(n: int) -> str:
 
 def markdown_table(table: pd.DataFrame, key: str = "outlet") -> str:
     """A GitHub-flavoured Markdown table of an aggregate, most pro first."""
+    raw = "net_stance_raw" in table
     header = f"| {key} | articles | sentences | pro | anti | neutral | net stance | 95% interval |"
-    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---|"]
+    header += " method | raw net stance | raw 95% interval |" if raw else ""
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---|" + ("---|---:|---|" if raw else "")]
     for row in table.sort_values("net_stance", ascending=False).to_dict("records"):
-        lines.append(f"| {_cell(row[key])} | {row['n_articles']} | {row['n_sentences']} | {row['n_pro']} | "
-                     f"{row['n_anti']} | {row['n_neutral']} | {signed(row['net_stance'])} | "
-                     f"{signed(row['net_low'])} to {signed(row['net_high'])} |")
+        line = (f"| {_cell(row[key])} | {row['n_articles']} | {row['n_sentences']} | {row['n_pro']} | "
+                f"{row['n_anti']} | {row['n_neutral']} | {signed(row['net_stance'])} | "
+                f"{signed(row['net_low'])} to {signed(row['net_high'])} |")
+        if raw:
+            line += (f" {row['method']} | {signed(row['net_stance_raw'])} | "
+                     f"{signed(row['net_low_raw'])} to {signed(row['net_high_raw'])} |")
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -114,16 +127,23 @@ def caveats(table: pd.DataFrame) -> list[str]:
         notes.append(f"- {single} of {len(table)} outlets are represented by a single article. Their interval "
                      "describes the sentences of that article only: it says nothing about the outlet's other "
                      "articles.")
-    notes.append("- Intervals count the article as the unit (cluster bootstrap over articles) and are never "
-                 "narrower than if every sentence were independent; they cover sampling, not classifier error. "
-                 "A misread sentence moves the estimate without widening the interval.")
+    if "method" in table and (table["method"] != "cc").any():
+        notes.append(f"- Estimates are corrected for classifier error ({estimate_name(table)}) with the error rates "
+                     "the model card measured on real text; the interval covers article sampling and the "
+                     "uncertainty of those rates (articles resampled, rates drawn). It does not cover annotation "
+                     "disagreement or text unlike the card's (topic drift). The raw count of predicted labels is "
+                     "kept beside it (`raw` columns, grey markers, right-hand panel).")
+    else:
+        notes.append("- Intervals count the article as the unit (cluster bootstrap over articles) and are never "
+                     "narrower than if every sentence were independent; they cover sampling, not classifier error. "
+                     "A misread sentence moves the estimate without widening the interval.")
     notes.append("- Net stance ignores neutral sentences; see the shares panel for how much of each outlet "
                  "takes a side at all.")
     return notes
 
 
 def build_report(labels: pd.DataFrame, out_dir: str | Path, model_path: str | Path | None = None,
-                 labels_name: str = "labels", **selection) -> Path:
+                 labels_name: str = "labels", adjust: str | None = None, **selection) -> Path:
     """Write the figures, article pages and ``summary.md`` into ``out_dir``; return the summary's path.
 
     Parameters
@@ -136,15 +156,18 @@ def build_report(labels: pd.DataFrame, out_dir: str | Path, model_path: str | Pa
         The model that produced ``labels``; its card is quoted.
     labels_name : str
         How the summary names the labels file.
+    adjust : str, optional
+        The estimate (``--adjust``); default: the aggregation's default method, with ``model_path``'s rates.
     **selection
         Options of :func:`stance.results.aggregate.aggregate` (``min_confidence``, ``keep_duplicates``, ...);
         ``own_voice`` is not one of them: the report shows both views.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    note, own_note = selection_note(**selection), selection_note(own_voice=True, **selection)
+    selection = {**selection, "model_path": model_path, **({"adjust": adjust} if adjust else {})}
     table = aggregate(labels, by="outlet", **selection)
     own = aggregate(labels, by="outlet", own_voice=True, **selection)
-    note, own_note = selection_note(**selection), selection_note(own_voice=True, **selection)
     save_figure(outlet_figure(table, time_table=monthly_table(labels, **selection), note=note), out_dir / FIGURE_NAME)
     save_figure(outlet_figure(own, note=own_note), out_dir / OWN_VOICE_FIGURE_NAME)
     pages = write_article_pages(labels, out_dir / "articles")

@@ -3,9 +3,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from stance.results.aggregate import (aggregate, bootstrap_interval, cluster_normal_interval, find_duplicates,
+import functools
+
+from stance.results import aggregate as aggregate_module
+from stance.results.aggregate import (bootstrap_interval, cluster_normal_interval, find_duplicates,
                               fold_duplicates, jeffreys_interval, net_stance)
 from stance.cli import main
+
+# These tests check counting, filtering and the raw intervals; the adjusted estimates are tested in test_quantify.
+aggregate = functools.partial(aggregate_module.aggregate, adjust="cc")
 
 PROBS = {"pro": (0.8, 0.1, 0.1), "anti": (0.1, 0.8, 0.1), "neutral": (0.1, 0.1, 0.8)}
 
@@ -196,8 +202,9 @@ def test_cli_aggregate_writes_csv_and_parquet_and_prints_a_table(tmp_path):
         assert result.exit_code == 0, result.output
         assert "Outlet X" in result.stdout and "net_stance" in result.stdout
     table = pd.read_parquet(tmp_path / "agg.parquet")
-    assert {"outlet", "n_sentences", "n_pro", "n_anti", "n_neutral", "net_stance", "net_low", "net_high"} <= set(
-        table.columns)
+    assert {"outlet", "n_sentences", "n_pro", "n_anti", "n_neutral", "net_stance", "net_low", "net_high", "method",
+            "net_stance_raw", "net_low_raw", "net_high_raw", "share_pro_raw"} <= set(table.columns)
+    assert set(table["method"]) == {"pacc"}  # the default: corrected with the bundled model's rates
     assert pd.read_csv(tmp_path / "agg.csv")["outlet"].tolist() == table["outlet"].tolist()
     bad = runner.invoke(main, ["aggregate", str(tmp_path / "labels.parquet"), "--out", str(tmp_path / "x.txt")])
     assert bad.exit_code != 0 and ".csv or .parquet" in bad.output

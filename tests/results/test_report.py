@@ -34,7 +34,7 @@ def test_example_article_is_the_one_with_most_stance_sentences(labels):
 
 
 def test_build_report_writes_figures_pages_and_summary(labels, tmp_path, small_model):
-    summary = build_report(labels, tmp_path / "rep", model_path=small_model, labels_name="labels.parquet")
+    summary = build_report(labels, tmp_path / "rep", model_path=small_model, labels_name="labels.parquet", adjust="cc")
     text = summary.read_text(encoding="utf-8")
     for name in ("outlets.png", "outlets-own-voice.png", "articles/p1.html", "articles/a1.html"):
         assert (tmp_path / "rep" / name).exists(), name
@@ -53,7 +53,22 @@ def test_model_line_without_card(tmp_path):
 def test_cli_report(labels, tmp_path, small_model):
     labels.to_parquet(tmp_path / "labels.parquet")
     result = CliRunner().invoke(main, ["report", str(tmp_path / "labels.parquet"), "--out-dir", str(tmp_path / "r"),
-                                       "--model", str(small_model), "--min-confidence", "0.5"])
+                                       "--model", str(small_model), "--min-confidence", "0.5", "--adjust", "cc"])
     assert result.exit_code == 0, result.output
     text = (tmp_path / "r" / "summary.md").read_text(encoding="utf-8")
     assert "top probability ≥ 0.5" in text
+
+
+def test_report_shows_the_adjusted_estimate_beside_the_raw_count(labels, tmp_path):
+    # the bundled model's card holds its misclassification rates; its default estimate is adjusted
+    text = build_report(labels, tmp_path / "rep", labels_name="labels.parquet").read_text(encoding="utf-8")
+    assert "raw net stance" in text and "| pacc |" in text
+    assert "corrected for classifier error (probabilistic adjusted classify and count (PACC))" in text
+    assert "does not cover annotation disagreement" in text
+
+
+def test_report_of_a_model_without_rates_says_how_to_add_them(labels, tmp_path, small_model):
+    labels.to_parquet(tmp_path / "labels.parquet")
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "labels.parquet"), "--out-dir", str(tmp_path / "r"),
+                                       "--model", str(small_model)])
+    assert result.exit_code != 0 and "stance model rates" in result.output
