@@ -81,8 +81,9 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
 @click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
 @click.option("--embeddings", is_flag=True,
               help="With --report, also our model with MiniLM embeddings; with --tune, search its embedding weight.")
-@click.option("--learning-curve/--no-learning-curve", default=True, show_default=True,
-              help="With --report, the learning curve: our design on 1/8..all of the authored documents.")
+@click.option("--learning-curve", is_flag=True,
+              help="The learning curve: our design on 1/8..all of the authored documents (3 draws each), scored "
+                   "on LOSO, realdev and grouped CV; writes OUT_DIR/learning-curve.json and .png (--report shows it).")
 @click.option("--design", "designs", multiple=True,
               help="With --report, also this named design (repeatable; `all`: every design in stance/model/designs.py).")
 @click.option("--quantification", is_flag=True,
@@ -104,8 +105,12 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
         _quantification_study(model_path, out_dir, replicates, as_json)
         if not (report or tune):
             return
+    if learning_curve:
+        _learning_curve(out_dir)
+        if not (report or tune):
+            return
     if report or tune:
-        _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, learning_curve, designs)
+        _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, designs)
         return
     if not data_path:
         _fail("give --data PATH (score a model), --report (the evaluation harness) or --tune.")
@@ -129,8 +134,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
         click.echo(f"  {label:8s} {row}")
 
 
-def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, learning_curve=False,
-                        designs=()) -> None:
+def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, designs=()) -> None:
     from stance.evaluation.harness import (PROTOCOLS, evaluation_data, evaluation_models, run_evaluation, tune as run_tune,
                                  tune_embedding_weight)
 
@@ -142,15 +146,15 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         output["tuning"] = search(corpus, features, n_splits=folds, log=log)
         click.echo(f"best on the train split: {output['tuning']['best']}", err=True)
     if report:
-        from stance.evaluation.report import read_quantification, write_reports
+        from stance.evaluation.learning_curve import LEARNING_CURVE_JSON
+        from stance.evaluation.report import read_quantification, read_saved_study, write_reports
 
         try:
             models = evaluation_models(ensemble=ensemble, embeddings=embeddings, designs=designs)
         except KeyError as exc:
             _fail(str(exc))
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
-        if learning_curve:
-            results["learning_curve"] = _learning_curve(corpus, features, out_dir, log)
+        results["learning_curve"] = read_saved_study(out_dir, LEARNING_CURVE_JSON)  # keeps its section
         results["quantification"] = read_quantification(out_dir)  # keeps the simulation section
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
@@ -160,14 +164,13 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         click.echo(json.dumps(output))
 
 
-def _learning_curve(corpus, features, out_dir, log) -> dict:
-    from stance.evaluation.learning_curve import learning_curve, plot_learning_curve
-    from stance.evaluation.realdev import RealdevData
-    from stance.model.pipeline import build_pipeline
+def _learning_curve(out_dir) -> None:
+    from stance.evaluation.harness import evaluation_data
+    from stance.evaluation.learning_curve import write_learning_curve
 
-    curve = learning_curve(build_pipeline(), corpus, features, RealdevData.load(), log=log)
-    curve["figure"] = plot_learning_curve(curve["summary"], Path(out_dir) / "learning-curve.png").name
-    return curve
+    corpus, features = evaluation_data()
+    json_path = write_learning_curve(corpus, features, out_dir, log=lambda line: click.echo(line, err=True))
+    click.echo(f"wrote {json_path} and its figure", err=True)
 
 
 def _quantification_study(model_path, out_dir, replicates, as_json) -> None:

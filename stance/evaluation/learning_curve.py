@@ -20,6 +20,8 @@ from stance.evaluation.harness import TRAIN_SPLITS, grouped_cv, leave_one_out_do
 FRACTIONS = (1 / 8, 1 / 4, 1 / 2, 3 / 4, 1.0)
 N_DRAWS = 3
 CURVE_SEED = 20211217  # the day Moscow published its two draft treaties
+LEARNING_CURVE_JSON = "learning-curve.json"
+LEARNING_CURVE_FIGURE = "learning-curve.png"
 
 
 def drawn_documents(corpus: pd.DataFrame, fraction: float, rng: np.random.Generator) -> set:
@@ -113,4 +115,19 @@ def plot_learning_curve(summary: list[dict], path: str | Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+    return path
+
+
+def write_learning_curve(corpus: pd.DataFrame, features: pd.DataFrame, out_dir: str | Path, log=None) -> Path:
+    """Run the curve for the default design and write ``learning-curve.json`` and its figure into ``out_dir``."""
+    import json
+
+    from stance.evaluation.realdev import RealdevData
+    from stance.model.pipeline import build_pipeline
+
+    curve = learning_curve(build_pipeline(), corpus, features, RealdevData.load(), log=log)
+    out_dir = Path(out_dir)
+    curve["figure"] = plot_learning_curve(curve["summary"], out_dir / LEARNING_CURVE_FIGURE).name
+    path = out_dir / LEARNING_CURVE_JSON
+    path.write_text(json.dumps(curve, indent=1) + "\n", encoding="utf-8")
     return path

@@ -321,6 +321,12 @@ def write_quantification(study: dict, out_dir: str | Path) -> tuple[Path, Path]:
     return md_path, json_path
 
 
+def read_saved_study(out_dir: str | Path, name: str) -> dict | None:
+    """A study saved as ``out_dir/name`` by its own command, if any (so `--report` keeps its section)."""
+    path = Path(out_dir) / name
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
 def read_quantification(out_dir: str | Path) -> dict | None:
     """The last simulation study written into ``out_dir``, if any (so `--report` keeps its section)."""
     path = Path(out_dir) / "quantification.json"

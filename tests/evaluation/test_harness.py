@@ -201,7 +201,7 @@ def test_cli_report_writes_both_files_and_prints_figures(small_corpus, small_res
 
     monkeypatch.setattr(stance.evaluation.harness, "evaluation_data", lambda: small_corpus)
     monkeypatch.setattr(stance.evaluation.harness, "run_evaluation", lambda *args, **kwargs: small_results)
-    result = CliRunner().invoke(main, ["evaluate", "--report", "--no-learning-curve", "--json", "--out-dir", str(tmp_path)])
+    result = CliRunner().invoke(main, ["evaluate", "--report", "--json", "--out-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout.strip().splitlines()[-1])
     assert printed["models"][OURS]["loso"]["macro_f1"] == small_results["models"][OURS]["loso"]["macro_f1"]
