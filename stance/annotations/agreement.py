@@ -57,10 +57,12 @@ def disagreements(pairs: pd.DataFrame) -> pd.DataFrame:
 
 def first_pass(corpus: pd.DataFrame, adjudication: pd.DataFrame) -> pd.DataFrame:
     """The first annotator's labels: the corpus as committed, with adjudicated changes undone."""
-    before = adjudication.set_index("id")["first"]
     restored = corpus.copy()
-    hit = restored["id"].isin(before.index)
-    restored.loc[hit, "label"] = restored.loc[hit, "id"].map(before)
+    decided = adjudication.set_index("id")
+    hit = restored["id"].isin(decided.index)
+    restored.loc[hit, "label"] = restored.loc[hit, "id"].map(decided["first"])
+    if "first_attributed" in decided:  # v2 decisions record the flag too
+        restored.loc[hit, "attributed"] = restored.loc[hit, "id"].map(decided["first_attributed"]).astype(bool)
     return restored
 
 
