@@ -278,5 +278,6 @@ def markdown_table(table: pd.DataFrame) -> str:
     """A DataFrame as a GitHub Markdown table (index as first column)."""
     header = [str(table.index.name or "")] + [str(c) for c in table.columns]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join([str(i)] + [str(v) for v in row]) + " |" for i, row in zip(table.index, table.values)]
+    lines += ["| " + " | ".join([str(i)] + [str(v) for v in row]) + " |"
+              for i, row in zip(table.index, table.itertuples(index=False))]
     return "\n".join(lines)

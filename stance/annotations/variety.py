@@ -61,7 +61,8 @@ def variety_row(frame: pd.DataFrame, reference: pd.DataFrame | None) -> dict:
 def variety_table(parts: dict[str, pd.DataFrame], reference: str | None = None) -> pd.DataFrame:
     """One row per part; ``covers_reference_words`` against ``parts[reference]`` (realdev, else seed)."""
     ref = parts.get(reference) if reference else None
-    return pd.DataFrame({name: variety_row(frame, ref) for name, frame in parts.items()}).T
+    table = pd.DataFrame([variety_row(frame, ref) for frame in parts.values()], index=list(parts))
+    return table.round(3).astype({"sentences": int, "documents": int})
 
 
 def corpus_parts(corpus: pd.DataFrame, realdev: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
