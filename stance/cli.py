@@ -728,11 +728,9 @@ def annotate_import(export, name, fmt, rejected_path, replace, out_dir) -> None:
     their reason; the rest is imported. Each document's sentences share a split.
     """
     from stance.annotation_loop.importing import import_export
-    from stance.config import USER_ANNOTATIONS_DIR
 
     try:
-        result = import_export(export, name, fmt, known_texts=_corpus_texts(), replace=replace,
-                               out_dir=Path(out_dir) if out_dir else USER_ANNOTATIONS_DIR)
+        result = import_export(export, name, fmt, known_texts=_corpus_texts(), replace=replace, out_dir=out_dir)
     except ValueError as exc:
         _fail(str(exc))
     for row in result["rejected"]:

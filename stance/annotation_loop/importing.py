@@ -102,8 +102,9 @@ def user_records(rows: list[dict], name: str) -> list[dict]:
     return records
 
 
-def user_annotation_files(directory: Path = USER_ANNOTATIONS_DIR) -> list[Path]:
-    return sorted(Path(directory).glob("*.jsonl"))
+def user_annotation_files(directory: Path | None = None) -> list[Path]:
+    """The user annotation files, by default those in ``corpus/annotations/user/``."""
+    return sorted(Path(USER_ANNOTATIONS_DIR if directory is None else directory).glob("*.jsonl"))
 
 
 def load_user_annotations(paths) -> pd.DataFrame:
@@ -116,13 +117,14 @@ def load_user_annotations(paths) -> pd.DataFrame:
 
 
 def import_export(export: str | Path, name: str, fmt: str | None = None, known_texts=(),
-                  out_dir: Path = USER_ANNOTATIONS_DIR, replace: bool = False) -> dict:
+                  out_dir: Path | None = None, replace: bool = False) -> dict:
     """Read, check and write one export; returns the output path and the accepted and rejected rows."""
     from stance.annotation_loop.formats import read_export
 
     if not name or any(ch in name for ch in "/\\ ") or name.startswith("."):
         raise ValueError(f"--name {name!r}: use a short name without spaces or slashes, e.g. 'regional-2024'.")
-    out = Path(out_dir) / f"{name}.jsonl"
+    out_dir = Path(USER_ANNOTATIONS_DIR if out_dir is None else out_dir)
+    out = out_dir / f"{name}.jsonl"
     if out.exists() and not replace:
         raise ValueError(f"{out} exists; choose another --name or pass --replace.")
     others = [p for p in user_annotation_files(out_dir) if p != out]

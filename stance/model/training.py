@@ -114,6 +114,7 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
     """
     df = training_frame(data_paths)
     files = sorted(set(df["file"])) if "file" in df.columns else [str(p) for p in data_paths]
+    splits = sorted(set(df["split"])) if "split" in df.columns else None  # the corpus' splits, as without user data
     user_files, user_rows = user_training_rows(user_paths)
     if user_files:
         df = pd.concat([df, user_rows[user_rows["split"].isin(TRAIN_SPLITS)]], ignore_index=True)
@@ -130,7 +131,7 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
         "training_data": {
             "sha256": data_sha256(df),
             "files": files,
-            "splits": sorted(set(df["split"])) if "split" in df.columns else None,
+            "splits": splits,
             "n_sentences": int(len(df)),
             "n_documents": int(df["doc_id"].nunique()),
             "label_counts": label_counts(y),
