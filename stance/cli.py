@@ -197,6 +197,9 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
         if learning_curve:
             results["learning_curve"] = _learning_curve(corpus, features, out_dir, log)
+        from stance.annotation_loop.simulation import load_results
+
+        results["annotation_loop"] = load_results(out_dir)  # saved by `stance annotate simulate`
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
@@ -751,6 +754,66 @@ def _corpus_texts() -> list[str]:
     from stance.annotations.annotated_corpus import load_annotations
 
     return load_annotations(splits_path=None)["text"].astype(str).tolist()
+
+
+@annotate.command("simulate")
+@click.option("--pool", required=True,
+              help="Labelled sentences to simulate on: `seed` (the corpus' seed articles), a folder with "
+                   "sentences.jsonl (e.g. ../shared/data/realdev) or a JSONL with text, label, doc_id.")
+@click.option("--name", help="Name of the result (default: seed, the folder's or the file's name).")
+@click.option("--strategy", "strategies", multiple=True,
+              type=click.Choice(["uncertainty", "margin", "entropy", "diverse", "random"]),
+              help="Repeatable.  [default: uncertainty, diverse, random]")
+@click.option("--user-weight", "user_weights", multiple=True, type=click.FloatRange(min=0, min_open=True),
+              help="Weight of the simulated user labels; repeatable to compare.  [default: stance train's]")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Folds of pool documents (fewer documents: one per fold).")
+@click.option("--round-size", type=click.IntRange(min=1), default=25, show_default=True)
+@click.option("--max-labels", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Folds run in parallel.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Writes annotation-loop-NAME.json, annotation-loop.png and the section of evaluation.md.")
+def annotate_simulate(pool, name, strategies, user_weights, folds, round_size, max_labels, n_jobs, out_dir) -> None:
+    """Measure the loop: rounds of labels from a simulated annotator (the pool's gold), strategy against random.
+
+    Slow on a big pool (one model fit per round, strategy, weight and fold).
+    Nothing fitted is saved: only the figures.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from stance.annotation_loop.simulation import (SIMULATED_STRATEGIES, base_rows, load_results, plot_curves,
+                                                   read_pool, replace_section, simulate, write_result)
+    from stance.evaluation.harness import evaluation_data, featurize_corpus
+    from stance.evaluation.report import ANNOTATION_LOOP_FIGURE, REPORT_NAME, annotation_loop_section
+    from stance.model.pipeline import build_pipeline
+    from stance.model.training import DEFAULT_USER_WEIGHT
+
+    log = (lambda line: click.echo(line, err=True))
+    corpus, features = evaluation_data()
+    try:
+        pool_rows = read_pool(pool, corpus)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    if pool == "seed":
+        pool_X = features[(corpus["source"] == "seed").to_numpy()]
+    else:
+        pool_X = featurize_corpus(pool_rows["text"].astype(str).tolist())
+    base = base_rows(corpus, pool_rows)
+    with threadpool_limits(limits=1):
+        result = simulate(build_pipeline(), features[base].reset_index(drop=True), corpus.loc[base, "label"],
+                          pool_rows, pool_X, strategies or SIMULATED_STRATEGIES,
+                          user_weights or (DEFAULT_USER_WEIGHT,), folds, round_size, max_labels, n_jobs, log)
+    name = name or (pool if pool == "seed" else Path(pool).name if Path(pool).is_dir() else Path(pool).stem)
+    result["pool"] = name
+    path = write_result(result, name, out_dir)
+    simulations = load_results(out_dir)
+    plot_curves(simulations, Path(out_dir) / ANNOTATION_LOOP_FIGURE)
+    report = Path(out_dir) / REPORT_NAME
+    if report.exists():
+        report.write_text(replace_section(report.read_text(encoding="utf-8"), annotation_loop_section(simulations)),
+                          encoding="utf-8")
+    click.echo(f"wrote {path}, {Path(out_dir) / ANNOTATION_LOOP_FIGURE}"
+               + (f" and the annotation-loop section of {report}" if report.exists() else ""))
 
 
 @annotate.command("config")
