@@ -155,7 +155,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
 
 def _evaluate_user_data(model_path, as_json) -> None:
     """Figures on the user annotations' test split, per file and pooled: apart from the corpus figures."""
-    from stance.annotation_loop.importing import load_user_annotations, user_annotation_files
+    from stance.annotations.user_annotations import load_user_annotations, user_annotation_files
     from stance.evaluation.metrics import classification_metrics, headline
 
     rows = load_user_annotations(user_annotation_files())
@@ -697,7 +697,7 @@ def annotate_select(labels_path, n, strategy, out, fmt, seed) -> None:
 
 def _annotated_texts() -> list[str]:
     """Every sentence already annotated: the corpus and the user files."""
-    from stance.annotation_loop.importing import load_user_annotations, user_annotation_files
+    from stance.annotations.user_annotations import load_user_annotations, user_annotation_files
     from stance.annotations.annotated_corpus import load_annotations
 
     return (load_annotations(splits_path=None)["text"].astype(str).tolist()

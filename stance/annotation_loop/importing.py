@@ -8,26 +8,13 @@ later imports.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
-import pandas as pd
-
-from stance.annotations.annotated_corpus import (NEAR_DUPLICATE_THRESHOLD, SPLIT_SHARES, find_near_duplicates,
-                                                 normalized, read_jsonl)
-from stance.config import LABELS, USER_ANNOTATIONS_DIR
-
-USER_SOURCE = "user"
-USER_FIELDS = ("id", "doc_id", "sent_idx", "outlet", "source", "text", "label", "attributed", "split", "task_id")
-
-
-def user_split(doc_id: str) -> str:
-    """``train``, ``dev`` or ``test`` from the document id alone, in the corpus' shares (70/15/15)."""
-    position = int(hashlib.sha256(str(doc_id).encode("utf-8")).hexdigest()[:8], 16) / 16 ** 8
-    if position < SPLIT_SHARES["train"]:
-        return "train"
-    return "dev" if position < SPLIT_SHARES["train"] + SPLIT_SHARES["dev"] else "test"
+from stance.annotations import user_annotations
+from stance.annotations.annotated_corpus import NEAR_DUPLICATE_THRESHOLD, find_near_duplicates, normalized
+from stance.annotations.user_annotations import USER_SOURCE, load_user_annotations, user_annotation_files, user_split
+from stance.config import LABELS
 
 
 def row_problem(row: dict) -> str | None:
@@ -102,20 +89,6 @@ def user_records(rows: list[dict], name: str) -> list[dict]:
     return records
 
 
-def user_annotation_files(directory: Path | None = None) -> list[Path]:
-    """The user annotation files, by default those in ``corpus/annotations/user/``."""
-    return sorted(Path(USER_ANNOTATIONS_DIR if directory is None else directory).glob("*.jsonl"))
-
-
-def load_user_annotations(paths) -> pd.DataFrame:
-    """User annotation files as one frame with a ``file`` column (the corpus' columns plus ``split``)."""
-    frames = [read_jsonl(path).assign(file=f"user/{Path(path).name}") for path in paths]
-    frames = [frame for frame in frames if len(frame)]
-    if not frames:
-        return pd.DataFrame(columns=[*USER_FIELDS, "file"])
-    return pd.concat(frames, ignore_index=True)
-
-
 def import_export(export: str | Path, name: str, fmt: str | None = None, known_texts=(),
                   out_dir: Path | None = None, replace: bool = False) -> dict:
     """Read, check and write one export; returns the output path and the accepted and rejected rows."""
@@ -123,7 +96,7 @@ def import_export(export: str | Path, name: str, fmt: str | None = None, known_t
 
     if not name or any(ch in name for ch in "/\\ ") or name.startswith("."):
         raise ValueError(f"--name {name!r}: use a short name without spaces or slashes, e.g. 'regional-2024'.")
-    out_dir = Path(USER_ANNOTATIONS_DIR if out_dir is None else out_dir)
+    out_dir = Path(user_annotations.USER_ANNOTATIONS_DIR if out_dir is None else out_dir)
     out = out_dir / f"{name}.jsonl"
     if out.exists() and not replace:
         raise ValueError(f"{out} exists; choose another --name or pass --replace.")

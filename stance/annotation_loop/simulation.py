@@ -21,12 +21,12 @@ from sklearn.base import clone
 from stance.annotation_loop.selection import SELECTION_SEED, choose
 from stance.annotations.annotated_corpus import normalized
 from stance.config import LABELS
+from stance.evaluation.report import SECTION_END, SECTION_START
 
 SIMULATED_STRATEGIES = ("uncertainty", "diverse", "random")
 ROUND_SIZE = 25
 MAX_LABELS = 200
 N_FOLDS = 5
-SECTION_START, SECTION_END = "<!-- annotation-loop:start -->", "<!-- annotation-loop:end -->"
 
 
 def pool_folds(doc_ids, n_folds: int = N_FOLDS, seed: int = SELECTION_SEED) -> list[list[str]]:
@@ -37,13 +37,27 @@ def pool_folds(doc_ids, n_folds: int = N_FOLDS, seed: int = SELECTION_SEED) -> l
     return [sorted(docs[k::n_folds]) for k in range(n_folds)]
 
 
-def _fit(estimator, X: pd.DataFrame, y: np.ndarray, weights: np.ndarray):
-    return clone(estimator).fit(X, y, clf__sample_weight=weights)
+def frozen_features(estimator, base_X: pd.DataFrame, pool_X: pd.DataFrame):
+    """The classifier step of ``estimator`` and the base and pool rows as its input matrices.
+
+    The feature steps (spaCy records -> n-gram, cue and flag blocks) learn no
+    labels, only a vocabulary; they are fitted once on the base rows, so
+    each round refits only the classifier. The one difference from
+    retraining the whole pipeline: words seen only in user sentences get no
+    column. It makes a round about five times cheaper on this machine.
+    """
+    features = clone(estimator[:-1]).fit(base_X)
+    return clone(estimator[-1]), features.transform(base_X), features.transform(pool_X)
 
 
-def run_fold(estimator, base_X, base_y, pool: pd.DataFrame, pool_X, held_out: np.ndarray, strategy: str,
+def run_fold(classifier, base_M, base_y, pool: pd.DataFrame, pool_M, held_out: np.ndarray, strategy: str,
              user_weight: float, round_size: int = ROUND_SIZE, max_labels: int = MAX_LABELS, seed: int = 0) -> list:
-    """One fold's curve: ``[(n_labels, probabilities of the held-out rows), ...]``, one entry per round."""
+    """One fold's curve: ``[(n_labels, probabilities of the held-out rows), ...]``, one entry per round.
+
+    ``base_M`` and ``pool_M`` are feature matrices (:func:`frozen_features`).
+    """
+    from scipy.sparse import vstack
+
     from stance.evaluation.harness import class_probabilities
 
     candidates = np.flatnonzero(~held_out)
@@ -53,15 +67,15 @@ def run_fold(estimator, base_X, base_y, pool: pd.DataFrame, pool_X, held_out: np
     labelled: list[int] = []
     curve = []
     for round_number in range(max_labels // round_size + 1):
-        X = pd.concat([base_X, pool_X.iloc[labelled]], ignore_index=True)
+        X = vstack([base_M, pool_M[labelled]]).tocsr()
         y = np.concatenate([base_y, y_pool[labelled]])
         weights = np.concatenate([np.ones(len(base_y)), np.full(len(labelled), float(user_weight))])
-        model = _fit(estimator, X, y, weights)
-        curve.append((len(labelled), class_probabilities(model, pool_X.iloc[np.flatnonzero(held_out)])))
+        model = clone(classifier).fit(X, y, sample_weight=weights)
+        curve.append((len(labelled), class_probabilities(model, pool_M[np.flatnonzero(held_out)])))
         unlabelled = np.setdiff1d(candidates, labelled)
         if len(labelled) >= max_labels or not len(unlabelled):
             break
-        proba = class_probabilities(model, pool_X.iloc[unlabelled])
+        proba = class_probabilities(model, pool_M[unlabelled])
         picked = choose(texts[unlabelled].tolist(), proba, min(round_size, max_labels - len(labelled)), strategy,
                         outlets=None if outlets is None else outlets[unlabelled],
                         exclude=texts[labelled].tolist(), seed=seed + round_number)
@@ -104,10 +118,11 @@ def simulate(estimator, base_X: pd.DataFrame, base_y, pool: pd.DataFrame, pool_X
     pool_X = pool_X.reset_index(drop=True)
     base_y = np.asarray(base_y, dtype=object)
     folds = pool_folds(pool["doc_id"], n_folds)
+    classifier, base_M, pool_M = frozen_features(estimator, base_X, pool_X)
     curves = []
     for weight in user_weights:
         for strategy in strategies:
-            jobs = [delayed(run_fold)(estimator, base_X, base_y, pool, pool_X, pool["doc_id"].isin(docs).to_numpy(),
+            jobs = [delayed(run_fold)(classifier, base_M, base_y, pool, pool_M, pool["doc_id"].isin(docs).to_numpy(),
                                       strategy, weight, round_size, max_labels, SELECTION_SEED + k)
                     for k, docs in enumerate(folds)]
             fold_curves = Parallel(n_jobs=n_jobs)(jobs)

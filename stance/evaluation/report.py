@@ -164,14 +164,13 @@ def _learning_curve(results: dict) -> list[str]:
 
 
 ANNOTATION_LOOP_FIGURE = "annotation-loop.png"
+SECTION_START, SECTION_END = "<!-- annotation-loop:start -->", "<!-- annotation-loop:end -->"  # replaceable
 POOL_TITLES = {"seed": "seed articles (leave-one-article-out style)",
                "realdev": "realdev (50 real articles; measurement only)"}
 
 
 def _annotation_loop(results: dict) -> list[str]:
     """The saved annotation-loop simulations (`stance annotate simulate`), between markers it can replace."""
-    from stance.annotation_loop.simulation import SECTION_END, SECTION_START
-
     simulations = results.get("annotation_loop")
     if not simulations:
         return []

@@ -39,7 +39,7 @@ def training_frame(data_paths=None, splits=TRAIN_SPLITS) -> pd.DataFrame:
 
 def user_training_rows(user_paths=None) -> tuple[list[Path], pd.DataFrame]:
     """The user annotation files (default: every file in ``corpus/annotations/user/``) and all their rows."""
-    from stance.annotation_loop.importing import load_user_annotations, user_annotation_files
+    from stance.annotations.user_annotations import load_user_annotations, user_annotation_files
 
     paths = user_annotation_files() if user_paths is None else [Path(p) for p in user_paths]
     rows = load_user_annotations(paths)

@@ -1,6 +1,7 @@
 import json
 
-from stance.annotation_loop.importing import check_rows, import_export, load_user_annotations, user_split
+from stance.annotation_loop.importing import check_rows, import_export
+from stance.annotations.user_annotations import load_user_annotations, user_split
 
 
 def row(text, label="pro", attributed=False, doc_id="d1", sent_idx=0, **extra):
@@ -26,12 +27,6 @@ def test_check_rows_gives_every_rejection_a_reason():
     assert reasons["row 3"] == "no stance label" and "duplicate" in reasons["row 4"]
     assert "near-duplicate of a corpus sentence" in reasons["row 5"] and "attributed" in reasons["row 6"]
     assert "several" in reasons["row 7"] and "malformed" in reasons["line 9"]
-
-
-def test_split_is_per_document_and_stable():
-    splits = [user_split(f"doc-{i}") for i in range(400)]
-    assert user_split("doc-7") == user_split("doc-7")
-    assert 0.6 < splits.count("train") / 400 < 0.8 and splits.count("test") > 30
 
 
 def test_import_writes_user_source_and_refuses_to_overwrite(tmp_path):

@@ -112,7 +112,7 @@ def test_round_trip_in_every_format(labels, small_training_file, tmp_path):
 
 
 def test_evaluate_reports_user_data_apart(small_model, tmp_path, monkeypatch):
-    from stance.annotation_loop import importing
+    from stance.annotations import user_annotations
 
     user_dir = tmp_path / "user"
     user_dir.mkdir()
@@ -123,7 +123,7 @@ def test_evaluate_reports_user_data_apart(small_model, tmp_path, monkeypatch):
                 ("a", "Guarantees would only reward the invader.", "anti", "test"),
                 ("b", "The council met on Tuesday.", "neutral", "train")])]
     (user_dir / "mine.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    monkeypatch.setattr(importing, "USER_ANNOTATIONS_DIR", user_dir)
+    monkeypatch.setattr(user_annotations, "USER_ANNOTATIONS_DIR", user_dir)
     result = json.loads(run("evaluate", "--user", "--model", small_model, "--json"))
     assert result["pooled"]["n"] == 2 and list(result["by_file"]) == ["user/mine.jsonl"]
     mixed = tmp_path / "mixed.jsonl"

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.annotation_loop.simulation import pool_folds, read_pool, replace_section, run_fold, simulate
+from stance.annotation_loop.simulation import (frozen_features, pool_folds, read_pool, replace_section, run_fold,
+                                               simulate)
 from stance.evaluation.report import annotation_loop_section
 
 
@@ -28,7 +29,8 @@ def test_pool_folds_partition_the_documents():
 def test_a_fold_never_labels_its_held_out_documents_and_stops_when_the_pool_runs_out(tiny):
     estimator, base_X, base_y, pool, pool_X = tiny
     held_out = pool["doc_id"].isin(pool["doc_id"].unique()[:4]).to_numpy()  # 8 sentences left to label
-    curve = run_fold(estimator, base_X, base_y, pool, pool_X, held_out, "uncertainty", 2.0, round_size=5,
+    classifier, base_M, pool_M = frozen_features(estimator, base_X, pool_X)
+    curve = run_fold(classifier, base_M, base_y, pool, pool_M, held_out, "uncertainty", 2.0, round_size=5,
                      max_labels=50)
     assert [n for n, _ in curve] == [0, 5, 8]
     assert all(proba.shape == (held_out.sum(), 3) for _, proba in curve)
