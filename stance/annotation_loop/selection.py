@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import hstack, vstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from stance.annotations.annotated_corpus import NEAR_DUPLICATE_THRESHOLD
@@ -84,8 +85,6 @@ def _diverse_order(texts, scores, pool, n, outlets, seed) -> np.ndarray:
 
 def _ngram_space(texts: list[str]):
     """Word 1-2-gram and character 3-5-gram TF-IDF, side by side (rows unit length each)."""
-    from scipy.sparse import hstack
-
     words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform(texts)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(texts)
     return hstack([words, chars]).tocsr()
@@ -95,17 +94,14 @@ def _without_near_duplicates(texts, order, n, exclude, threshold) -> list[int]:
     """The first ``n`` of ``order`` whose cosine to every earlier pick and every ``exclude`` text is below threshold."""
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), lowercase=True).fit(texts + exclude)
     candidates = vectorizer.transform([texts[i] for i in order])
-    taken_rows = [vectorizer.transform(exclude)] if exclude else []
+    taken = vectorizer.transform(exclude) if exclude else None
     picked = []
-    from scipy.sparse import vstack
-
-    taken = vstack(taken_rows).tocsr() if taken_rows else None
     for row, position in enumerate(order):
         vector = candidates[row]
-        if taken is not None and taken.shape[0] and (taken @ vector.T).max() >= threshold:
+        if taken is not None and (taken @ vector.T).max() >= threshold:
             continue
         picked.append(int(position))
-        taken = vector if taken is None or not taken.shape[0] else vstack([taken, vector]).tocsr()
+        taken = vector if taken is None else vstack([taken, vector]).tocsr()
         if len(picked) == n:
             break
     return picked

@@ -203,8 +203,19 @@ def _simulation_lines(name: str, result: dict) -> list[str]:
              f"folds; base training rows {result['n_base_sentences']}. Macro-F1 on the held-out pool documents "
              "after n user labels (columns: labels per fold; a fold whose pool runs out keeps its last model):", ""]
     lines += _table(header, rows)
-    lines += _verdict_lines(result)
+    lines += _verdict_lines(result) + _weight_lines(result)
     return lines
+
+
+def _weight_lines(result: dict) -> list[str]:
+    """With several weights: mean macro-F1 over the rounds with labels, per weight (how the default was chosen)."""
+    weights = sorted({c["user_weight"] for c in result["curves"]})
+    if len(weights) < 2:
+        return []
+    means = {w: [p["macro_f1"] for c in result["curves"] if c["user_weight"] == w for p in c["points"][1:]]
+             for w in weights}
+    text = ", ".join(f"w={w:g} {sum(v) / len(v):.3f}" for w, v in means.items() if v)
+    return [f"Mean macro-F1 over every strategy and every round with labels, per user weight: {text}.", ""]
 
 
 def _verdict_lines(result: dict) -> list[str]:
