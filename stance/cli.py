@@ -39,7 +39,7 @@ def main() -> None:
                    "Default: every file in corpus/annotations/user/.")
 @click.option("--no-user", is_flag=True, help="Train without any user annotations.")
 @click.option("--user-weight", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Weight of a user-annotated sentence against a corpus one.  [default: 2.0, "
+              help="Weight of a user-annotated sentence against a corpus one.  [default: 3.0, "
                    "chosen by `stance annotate simulate`]")
 def train(data_paths, out, cv_folds, if_changed, embeddings, design, user_paths, no_user, user_weight) -> None:
     """Train the stance model and write it with its JSON card.

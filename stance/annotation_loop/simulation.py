@@ -109,7 +109,7 @@ def pooled_curve(pool: pd.DataFrame, folds: list[list[str]], fold_curves: list[l
 
 
 def simulate(estimator, base_X: pd.DataFrame, base_y, pool: pd.DataFrame, pool_X: pd.DataFrame,
-             strategies=SIMULATED_STRATEGIES, user_weights=(2.0,), n_folds: int = N_FOLDS,
+             strategies=SIMULATED_STRATEGIES, user_weights=(3.0,), n_folds: int = N_FOLDS,
              round_size: int = ROUND_SIZE, max_labels: int = MAX_LABELS, n_jobs: int = 1, log=None) -> dict:
     """Every strategy and weight over every fold; JSON-ready curves."""
     from joblib import Parallel, delayed
