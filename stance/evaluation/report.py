@@ -236,7 +236,26 @@ def _verdict_lines(result: dict) -> list[str]:
                                     for s in at if s != "random")
                 text += f"; over random: {margins}"
             lines.append(f"- w={weight:g}, {n} labels (mean {mean_labels:.0f} per fold): {text}")
+        lines += _pays_line(curves)
     return lines + [""]
+
+
+NOISE_MARGIN = 0.02  # one random draw per fold: smaller margins over random are not evidence
+
+
+def _pays_line(curves: dict) -> list[str]:
+    """Whether any active strategy beats random by more than the noise margin in any round with labels."""
+    if "random" not in curves:
+        return []
+    random = {p["n_labels_target"]: p["macro_f1"] for p in curves["random"][1:]}
+    margins = [p["macro_f1"] - random[p["n_labels_target"]] for s, points in curves.items() if s != "random"
+               for p in points[1:] if p["n_labels_target"] in random]
+    if not margins:
+        return []
+    verdict = ("active selection beats random by more than that in some round"
+               if max(margins) > NOISE_MARGIN else "active selection does not beat random beyond noise here")
+    return [f"- Margins over random, every active strategy and round: {min(margins):+.3f} to {max(margins):+.3f} "
+            f"macro-F1 (one random draw per fold; {NOISE_MARGIN} is within its noise): {verdict}."]
 
 
 def _per_article(results: dict) -> list[str]:
