@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 
 MODEL       := models/stance.joblib
 MINILM      := models/stance-minilm.joblib
-ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl) corpus/splits.json
+ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl corpus/annotations/user/*.jsonl) corpus/splits.json
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet
 OUTLETS     := reports/outlets.csv
@@ -17,7 +17,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report clean
+.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report annotate simulate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,22 @@ demo: setup train label aggregate ## First command: set up, train if needed, lab
 
 test: $(STAMP) ## Second command: run the test suite
 	$(BIN)/python -m pytest -q
+
+ANNOTATE_LABELS ?= labels.parquet
+ANNOTATE_NAME   ?= my-outlets
+annotate: ## Print the three commands of one annotation round (ANNOTATE_LABELS=..., ANNOTATE_NAME=...)
+	@echo "# 1. select: the sentences the model is least sure of, spread over outlets, as Label Studio tasks"
+	@echo "$(STANCE) annotate select $(ANNOTATE_LABELS) --n 100 --strategy diverse --out build/tasks-$(ANNOTATE_NAME).json"
+	@echo "#    label them: $(STANCE) annotate config --out build/label-studio.xml; label-studio start (README, 'Annotation loop'); export JSON"
+	@echo "# 2. import: check every row, write corpus/annotations/user/$(ANNOTATE_NAME).jsonl"
+	@echo "$(STANCE) annotate import build/export-$(ANNOTATE_NAME).json --name $(ANNOTATE_NAME)"
+	@echo "# 3. retrain with the user annotations (the card lists them); figures on their test split"
+	@echo "$(STANCE) train --out models/$(ANNOTATE_NAME).joblib && $(STANCE) evaluate --user --model models/$(ANNOTATE_NAME).joblib"
+
+REALDEV ?= ../shared/data/realdev
+simulate: $(STAMP) ## Annotation-loop simulation on the seed articles and on realdev (if present): reports/annotation-loop-*.json
+	$(STANCE) annotate simulate --pool seed --n-jobs 2
+	if [ -f $(REALDEV)/sentences.jsonl ]; then $(STANCE) annotate simulate --pool $(REALDEV) --n-jobs 2; fi
 
 BENCH_ARGS ?=
 bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")

@@ -34,18 +34,33 @@ def main() -> None:
               help="Add MiniLM sentence embeddings (the 'embeddings' extra): same as --design minilm.")
 @click.option("--design", default="default", show_default=True,
               help="A named design from stance/model/designs.py (`stance evaluate --report` compares them).")
-def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
-    """Train the stance model and write it with its JSON card."""
+@click.option("--user", "user_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="User annotations (`stance annotate import`) to add, repeatable. "
+                   "Default: every file in corpus/annotations/user/.")
+@click.option("--no-user", is_flag=True, help="Train without any user annotations.")
+@click.option("--user-weight", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Weight of a user-annotated sentence against a corpus one.  [default: 3.0, "
+                   "chosen by `stance annotate simulate`]")
+def train(data_paths, out, cv_folds, if_changed, embeddings, design, user_paths, no_user, user_weight) -> None:
+    """Train the stance model and write it with its JSON card.
+
+    User annotations (their train and dev splits) are added with weight
+    --user-weight; the card lists each user file with its sha256 and counts.
+    """
     from stance.model.designs import design_params
-    from stance.model.training import train as run_train
+    from stance.model.training import DEFAULT_USER_WEIGHT, train as run_train
     from stance.sentences.embeddings import EmbeddingsNotInstalled
 
+    if no_user and user_paths:
+        _fail("--no-user and --user exclude each other.")
     try:
         params = design_params("minilm" if embeddings else design)
     except KeyError as exc:
         _fail(str(exc))
     try:
-        card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed, **params)
+        card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed,
+                         user_paths=[] if no_user else (list(user_paths) or None),
+                         user_weight=DEFAULT_USER_WEIGHT if user_weight is None else user_weight, **params)
     except (ValueError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
     if card is None:
@@ -53,6 +68,10 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
         return
     counts = card["training_data"]["label_counts"]
     click.echo(f"trained on {card['training_data']['n_sentences']} sentences {counts} -> {out}")
+    user = card["training_data"].get("user_data")
+    if user:
+        click.echo(f"of which user annotations: {user['n_trained_on']} sentences (weight {user['weight']:g}) "
+                   f"from {', '.join(Path(f['file']).name for f in user['files'])}")
     if "metrics" in card:
         from stance.evaluation.metrics import headline
 
@@ -62,6 +81,8 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
         if "test" in metrics:
             click.echo(f"test split: {headline(metrics['test'])}")
             click.echo(f"leave-one-seed-article-out: {headline(metrics['leave_one_seed_out']['pooled'])}")
+        if "user_test" in metrics:
+            click.echo(f"user annotations, test split: {headline(metrics['user_test'])}")
 
 
 @main.command()
@@ -86,17 +107,21 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design) -> None:
                    "on LOSO, realdev and grouped CV; writes OUT_DIR/learning-curve.json and .png (--report shows it).")
 @click.option("--design", "designs", multiple=True,
               help="With --report, also this named design (repeatable; `all`: every design in stance/model/designs.py).")
+@click.option("--user", "user_data", is_flag=True,
+              help="Score MODEL on the test split of the user annotations (corpus/annotations/user/), per file.")
 @click.option("--quantification", is_flag=True,
               help="Simulation study of the outlet estimates (bias, MAE, interval coverage per --adjust method) for "
                    "MODEL; writes OUT_DIR/quantification.json and its section of OUT_DIR/evaluation.md.")
 @click.option("--replicates", type=click.IntRange(min=1), default=20, show_default=True,
               help="With --quantification: replicates of the synthetic outlet grid.")
 def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings,
-             learning_curve, designs, quantification, replicates) -> None:
+             learning_curve, designs, quantification, replicates, user_data) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
-    --data PATH   score MODEL on PATH: macro-F1, F_avg, per class, confusion;
+    --data PATH   score MODEL on PATH: macro-F1, F_avg, per class, confusion
+                  (and per `source`, user annotations apart, when PATH has one);
+    --user        score MODEL on the user annotations' test split;
     --report      the harness (several minutes): see README, "Evaluation";
     --tune        grouped-CV macro-F1 of each grid point, on the train split;
     --quantification  the simulation study of adjusted outlet estimates.
@@ -112,26 +137,57 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
     if report or tune:
         _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, designs)
         return
+    if user_data:
+        _evaluate_user_data(model_path, as_json)
+        return
     if not data_path:
-        _fail("give --data PATH (score a model), --report (the evaluation harness) or --tune.")
+        _fail("give --data PATH (score a model), --user (the user annotations), --report (the evaluation harness) "
+              "or --tune.")
     from stance.annotations.annotated_corpus import read_jsonl
     from stance.evaluation.metrics import classification_metrics, headline
-    from stance.model.card import load_model
 
     df = read_jsonl(data_path)
     if not {"text", "label"} <= set(df.columns):
         _fail(f"{data_path}: each line needs 'text' and 'label'.")
     model = _load(model_path)
-    metrics = classification_metrics(df["label"].tolist(), model.predict(df["text"].tolist()))
+    predicted = model.predict(df["text"].tolist())
+    metrics = classification_metrics(df["label"].tolist(), predicted)
+    if "source" in df.columns and df["source"].nunique() > 1:
+        metrics["by_source"] = {source: classification_metrics(df.loc[rows, "label"].tolist(), predicted[rows])
+                                for source, rows in df.groupby("source").indices.items()}
     if as_json:
         click.echo(json.dumps(metrics))
         return
     click.echo(headline(metrics))
+    for source, m in metrics.get("by_source", {}).items():
+        click.echo(f"  source {source}: {headline(m)}")
     for label, m in metrics["per_class"].items():
         click.echo(f"  {label:8s} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} n={m['support']}")
     click.echo(f"confusion (rows true, cols predicted {metrics['confusion']['labels']}):")
     for label, row in zip(metrics["confusion"]["labels"], metrics["confusion"]["matrix"]):
         click.echo(f"  {label:8s} {row}")
+
+
+def _evaluate_user_data(model_path, as_json) -> None:
+    """Figures on the user annotations' test split, per file and pooled: apart from the corpus figures."""
+    from stance.annotations.user_annotations import load_user_annotations, user_annotation_files
+    from stance.evaluation.metrics import classification_metrics, headline
+
+    rows = load_user_annotations(user_annotation_files())
+    test = (rows[rows["split"] == "test"] if len(rows) else rows).reset_index(drop=True)
+    if not len(test):
+        _fail("no user annotations in a test split (corpus/annotations/user/*.jsonl); "
+              "import some with `stance annotate import`.")
+    predicted = _load(model_path).predict(test["text"].astype(str).tolist())
+    result = {"pooled": classification_metrics(test["label"].tolist(), predicted),
+              "by_file": {file: classification_metrics(test.loc[idx, "label"].tolist(), predicted[idx])
+                          for file, idx in test.groupby("file").indices.items()}}
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"user annotations, test split: {headline(result['pooled'])}")
+    for file, m in result["by_file"].items():
+        click.echo(f"  {file}: {headline(m)}")
 
 
 def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_json, designs=()) -> None:
@@ -156,6 +212,9 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         results = run_evaluation(corpus, features, models=models, n_splits=folds, log=log)
         results["learning_curve"] = read_saved_study(out_dir, LEARNING_CURVE_JSON)  # keeps its section
         results["quantification"] = read_quantification(out_dir)  # keeps the simulation section
+        from stance.annotation_loop.simulation import load_results
+
+        results["annotation_loop"] = load_results(out_dir)  # saved by `stance annotate simulate`
         md_path, json_path = write_reports(results, out_dir)
         output["models"] = {name: {p: {k: m[p][k] for k in ("macro_f1", "f_avg")} for p in PROTOCOLS if p in m}
                             for name, m in results["models"].items()}
@@ -669,6 +728,185 @@ def corpus_export(split_names, source, out) -> None:
     write_table(df.drop(columns=["file"]), out)
     click.echo(f"{len(df)} sentences -> {out}")
 
+
+@main.group()
+def annotate() -> None:
+    """Adapt the model to your outlets: select sentences to label, import the labels, measure the loop.
+
+    \b
+    One round (`make annotate` prints it):
+      stance annotate select LABELS --n 100 --strategy diverse --out tasks.json
+      (label tasks.json in Label Studio with `stance annotate config`, export JSON)
+      stance annotate import export.json --name my-outlets
+      stance train --out models/my-outlets.joblib
+    """
+
+
+@annotate.command("select")
+@click.argument("labels_path", metavar="LABELS", type=click.Path(exists=True, dir_okay=False))
+@click.option("--n", "n", type=click.IntRange(min=1), default=100, show_default=True, help="Sentences to select.")
+@click.option("--strategy", type=click.Choice(["uncertainty", "margin", "entropy", "diverse", "random"]),
+              default="diverse", show_default=True,
+              help="Least confident, smallest top-two margin, highest entropy, entropy spread over "
+                   "n-gram clusters and outlets, or a random draw.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Tasks file: .json (Label Studio), .jsonl (Prodigy-style) or .csv.")
+@click.option("--format", "fmt", type=click.Choice(["label-studio", "prodigy", "csv"]),
+              help="Override the format implied by --out's extension.")
+@click.option("--seed", type=int, default=None, help="Random seed (ties, random, diverse clusters).")
+def annotate_select(labels_path, n, strategy, out, fmt, seed) -> None:
+    """Pick N sentences of LABELS (output of `stance label`) for an annotator, with context and pre-annotation.
+
+    Never two near-identical sentences, and none that near-duplicates a
+    sentence already annotated (corpus or user files).
+    """
+    from stance.annotation_loop.formats import format_for, write_tasks
+    from stance.annotation_loop.selection import SELECTION_SEED, select_tasks
+
+    try:
+        fmt = format_for(out, fmt)
+        tasks = select_tasks(_read_labels(labels_path), n, strategy, exclude=_annotated_texts(),
+                             seed=SELECTION_SEED if seed is None else seed)
+    except ValueError as exc:
+        _fail(str(exc))
+    write_tasks(tasks, out, fmt, model_version=_labels_model_version(labels_path))
+    click.echo(f"{len(tasks)} tasks ({strategy}) from {labels_path} -> {out} ({fmt})")
+    if len(tasks) < n:
+        click.echo(f"only {len(tasks)} of {n}: the others near-duplicate a chosen or annotated sentence", err=True)
+
+
+def _annotated_texts() -> list[str]:
+    """Every sentence already annotated: the corpus and the user files."""
+    from stance.annotations.user_annotations import load_user_annotations, user_annotation_files
+    from stance.annotations.annotated_corpus import load_annotations
+
+    return (load_annotations(splits_path=None)["text"].astype(str).tolist()
+            + load_user_annotations(user_annotation_files())["text"].astype(str).tolist())
+
+
+def _labels_model_version(labels_path) -> str:
+    """The model's sha256 prefix from the labels' meta file, to tag the pre-annotations."""
+    meta = Path(str(labels_path) + ".meta.json")  # written by `stance label`
+    try:
+        return "stance-" + json.loads(meta.read_text(encoding="utf-8"))["model_sha256"][:12]
+    except (FileNotFoundError, KeyError, TypeError, json.JSONDecodeError):
+        return "stance"
+
+
+@annotate.command("import")
+@click.argument("export", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", required=True, help="Short name: writes corpus/annotations/user/NAME.jsonl.")
+@click.option("--format", "fmt", type=click.Choice(["label-studio", "prodigy", "csv"]),
+              help="Override the format implied by the extension (.json, .jsonl, .csv).")
+@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False),
+              help="Also write the rejected rows with their reason (CSV).")
+@click.option("--replace", is_flag=True, help="Overwrite an existing NAME.jsonl.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="Where NAME.jsonl goes.  [default: corpus/annotations/user]")
+def annotate_import(export, name, fmt, rejected_path, replace, out_dir) -> None:
+    """Check every row of a Label Studio, Prodigy-style or CSV export and write the good ones as user annotations.
+
+    Rejected rows (unknown or missing label, empty text, duplicates within
+    the export or of an annotated sentence, skipped tasks) are listed with
+    their reason; the rest is imported. Each document's sentences share a split.
+    """
+    from stance.annotation_loop.importing import import_export
+
+    try:
+        result = import_export(export, name, fmt, known_texts=_corpus_texts(), replace=replace, out_dir=out_dir)
+    except ValueError as exc:
+        _fail(str(exc))
+    for row in result["rejected"]:
+        click.echo(f"rejected {row['location']}: {row['reason']}", err=True)
+    if rejected_path and result["rejected"]:
+        import pandas as pd
+
+        pd.DataFrame(result["rejected"]).to_csv(rejected_path, index=False)
+    records = result["records"]
+    splits = {s: sum(r["split"] == s for r in records) for s in ("train", "dev", "test")}
+    target = result["out"] or "nothing written"
+    click.echo(f"{len(records)} imported, {len(result['rejected'])} rejected -> {target} (splits {splits})")
+    if not records:
+        sys.exit(1)
+
+
+def _corpus_texts() -> list[str]:
+    from stance.annotations.annotated_corpus import load_annotations
+
+    return load_annotations(splits_path=None)["text"].astype(str).tolist()
+
+
+@annotate.command("simulate")
+@click.option("--pool", required=True,
+              help="Labelled sentences to simulate on: `seed` (the corpus' seed articles), a folder with "
+                   "sentences.jsonl (e.g. ../shared/data/realdev) or a JSONL with text, label, doc_id.")
+@click.option("--name", help="Name of the result (default: seed, the folder's or the file's name).")
+@click.option("--strategy", "strategies", multiple=True,
+              type=click.Choice(["uncertainty", "margin", "entropy", "diverse", "random"]),
+              help="Repeatable.  [default: uncertainty, diverse, random]")
+@click.option("--user-weight", "user_weights", multiple=True, type=click.FloatRange(min=0, min_open=True),
+              help="Weight of the simulated user labels; repeatable to compare.  [default: stance train's]")
+@click.option("--folds", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Folds of pool documents (fewer documents: one per fold).")
+@click.option("--round-size", type=click.IntRange(min=1), default=25, show_default=True)
+@click.option("--max-labels", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--n-jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Folds run in parallel.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Writes annotation-loop-NAME.json, annotation-loop.png and the section of evaluation.md.")
+def annotate_simulate(pool, name, strategies, user_weights, folds, round_size, max_labels, n_jobs, out_dir) -> None:
+    """Measure the loop: rounds of labels from a simulated annotator (the pool's gold), strategy against random.
+
+    Slow on a big pool (one model fit per round, strategy, weight and fold).
+    Nothing fitted is saved: only the figures.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from stance.annotation_loop.simulation import (SIMULATED_STRATEGIES, base_rows, load_results, plot_curves,
+                                                   read_pool, replace_section, simulate, write_result)
+    from stance.evaluation.harness import evaluation_data, featurize_corpus
+    from stance.evaluation.report import ANNOTATION_LOOP_FIGURE, REPORT_NAME, annotation_loop_section
+    from stance.model.pipeline import build_pipeline
+    from stance.model.training import DEFAULT_USER_WEIGHT
+
+    log = (lambda line: click.echo(line, err=True))
+    corpus, features = evaluation_data()
+    try:
+        pool_rows = read_pool(pool, corpus)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    if pool == "seed":
+        pool_X = features[(corpus["source"] == "seed").to_numpy()]
+    else:
+        pool_X = featurize_corpus(pool_rows["text"].astype(str).tolist())
+    base = base_rows(corpus, pool_rows)
+    with threadpool_limits(limits=1):
+        result = simulate(build_pipeline(), features[base].reset_index(drop=True), corpus.loc[base, "label"],
+                          pool_rows, pool_X, strategies or SIMULATED_STRATEGIES,
+                          user_weights or (DEFAULT_USER_WEIGHT,), folds, round_size, max_labels, n_jobs, log)
+    name = name or (pool if pool == "seed" else Path(pool).name if Path(pool).is_dir() else Path(pool).stem)
+    result["pool"] = name
+    path = write_result(result, name, out_dir)
+    simulations = load_results(out_dir)
+    plot_curves(simulations, Path(out_dir) / ANNOTATION_LOOP_FIGURE)
+    report = Path(out_dir) / REPORT_NAME
+    if report.exists():
+        report.write_text(replace_section(report.read_text(encoding="utf-8"), annotation_loop_section(simulations)),
+                          encoding="utf-8")
+    click.echo(f"wrote {path}, {Path(out_dir) / ANNOTATION_LOOP_FIGURE}"
+               + (f" and the annotation-loop section of {report}" if report.exists() else ""))
+
+
+@annotate.command("config")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the config here instead of printing it.")
+def annotate_config(out) -> None:
+    """The shipped Label Studio labelling config (pro/anti/neutral, attributed, context greyed)."""
+    from stance.annotation_loop.formats import label_studio_config
+
+    if out:
+        Path(out).write_text(label_studio_config(), encoding="utf-8")
+        click.echo(f"Label Studio config -> {out}")
+    else:
+        click.echo(label_studio_config(), nl=False)
 
 
 @main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,

@@ -11,6 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS_DIR = ROOT / "corpus"
 ARTICLES_DIR = CORPUS_DIR / "articles"
 ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
+USER_ANNOTATIONS_DIR = ANNOTATIONS_DIR / "user"  # `stance annotate import` writes here; `stance train` reads it
 SPLITS_PATH = CORPUS_DIR / "splits.json"
 MODELS_DIR = ROOT / "models"
 DEFAULT_MODEL_PATH = MODELS_DIR / "stance.joblib"

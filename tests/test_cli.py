@@ -18,8 +18,11 @@ EVAL_ROWS = [
 def test_help_lists_the_commands():
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
-    for command in ("train", "evaluate", "label", "aggregate", "corpus"):
+    for command in ("train", "evaluate", "label", "aggregate", "corpus", "annotate"):
         assert command in result.output
+    annotate = CliRunner().invoke(main, ["annotate", "--help"])
+    for command in ("select", "import", "simulate", "config"):
+        assert command in annotate.output
 
 
 def test_evaluate_json(small_model, tmp_path):

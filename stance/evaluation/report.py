@@ -54,7 +54,8 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 def render_markdown(results: dict) -> str:
     """The whole report as one Markdown string."""
     sections = [_header(results), _comparison(results), _realdev(results), _per_article(results), _ours_detail(results),
-                _slices(results), _learning_curve(results), _error_analysis(results), _design(results),
+                _slices(results), _learning_curve(results), _annotation_loop(results), _error_analysis(results),
+                _design(results),
                 quantification_section(results["quantification"]) if results.get("quantification") else []]
     return "\n".join(line for section in sections for line in section)
 
@@ -161,6 +162,101 @@ def _learning_curve(results: dict) -> list[str]:
              "Our design fitted on a random share of the authored train+dev documents (plus the seed articles), "
              "several draws per share; grouped CV runs within the drawn documents.", ""]
             + _table(header, rows) + [f"![learning curve]({curve['figure']})", ""])
+
+
+ANNOTATION_LOOP_FIGURE = "annotation-loop.png"
+SECTION_START, SECTION_END = "<!-- annotation-loop:start -->", "<!-- annotation-loop:end -->"  # replaceable
+POOL_TITLES = {"seed": "seed articles (leave-one-article-out style)",
+               "realdev": "realdev (50 real articles; measurement only)"}
+
+
+def _annotation_loop(results: dict) -> list[str]:
+    """The saved annotation-loop simulations (`stance annotate simulate`), between markers it can replace."""
+    simulations = results.get("annotation_loop")
+    if not simulations:
+        return []
+    return [SECTION_START, annotation_loop_section(simulations), SECTION_END, ""]
+
+
+def annotation_loop_section(simulations: dict[str, dict]) -> str:
+    """Markdown: per pool, macro-F1 per round and strategy, the figures at 100 and 200 labels, the verdict."""
+    lines = ["## Annotation loop: active learning against random selection", "",
+             "`stance annotate simulate --pool POOL` (stance/annotation_loop/simulation.py): a simulated annotator "
+             "answers with the pool's gold labels, 25 sentences a round. The pool's documents are dealt into folds; "
+             "each fold's documents are never offered and are scored after every round (pooled over folds), the "
+             "other pool documents are the sentences to choose from. The model is the default design fitted on the "
+             "corpus' train+dev rows without any pool document, plus the labels so far (weight w). Nothing fitted "
+             "in a simulation is saved; on realdev the gold labels are used inside the simulation only, as a "
+             "measurement of the loop.", ""]
+    for name, result in simulations.items():
+        lines += _simulation_lines(name, result)
+    lines += [f"![annotation loop]({ANNOTATION_LOOP_FIGURE})", ""]
+    return "\n".join(lines)
+
+
+def _simulation_lines(name: str, result: dict) -> list[str]:
+    targets = [p["n_labels_target"] for p in max((c["points"] for c in result["curves"]), key=len)]
+    header = ["strategy", "w"] + [str(t) for t in targets]
+    rows = [[c["strategy"], f"{c['user_weight']:g}"] + [_f(p["macro_f1"]) for p in c["points"]]
+            + ["–"] * (len(targets) - len(c["points"])) for c in result["curves"]]
+    lines = [f"### {POOL_TITLES.get(name, name)}", "",
+             f"{result['n_pool_sentences']} sentences in {result['n_pool_documents']} documents, {result['n_folds']} "
+             f"folds; base training rows {result['n_base_sentences']}. Macro-F1 on the held-out pool documents "
+             "after n user labels (columns: labels per fold; a fold whose pool runs out keeps its last model):", ""]
+    lines += _table(header, rows)
+    lines += _verdict_lines(result) + _weight_lines(result)
+    return lines
+
+
+def _weight_lines(result: dict) -> list[str]:
+    """With several weights: mean macro-F1 over the rounds with labels, per weight (how the default was chosen)."""
+    weights = sorted({c["user_weight"] for c in result["curves"]})
+    if len(weights) < 2:
+        return []
+    means = {w: [p["macro_f1"] for c in result["curves"] if c["user_weight"] == w for p in c["points"][1:]]
+             for w in weights}
+    text = ", ".join(f"w={w:g} {sum(v) / len(v):.3f}" for w, v in means.items() if v)
+    return [f"Mean macro-F1 over every strategy and every round with labels, per user weight: {text}.", ""]
+
+
+def _verdict_lines(result: dict) -> list[str]:
+    """Macro-F1 after 100 and 200 labels per strategy, and each active strategy's margin over random."""
+    lines = []
+    for weight in sorted({c["user_weight"] for c in result["curves"]}):
+        curves = {c["strategy"]: c["points"] for c in result["curves"] if c["user_weight"] == weight}
+        for n in (100, 200):
+            at = {s: next((p for p in points if p["n_labels_target"] == n), None) for s, points in curves.items()}
+            at = {s: p for s, p in at.items() if p is not None}
+            if not at:
+                lines.append(f"- w={weight:g}, {n} labels: the pool holds fewer sentences than that.")
+                continue
+            mean_labels = max(p["n_labels_mean"] for p in at.values())
+            text = ", ".join(f"{s} {_f(p['macro_f1'])}" for s, p in at.items())
+            if "random" in at:
+                margins = ", ".join(f"{s} {at[s]['macro_f1'] - at['random']['macro_f1']:+.3f}"
+                                    for s in at if s != "random")
+                text += f"; over random: {margins}"
+            lines.append(f"- w={weight:g}, {n} labels (mean {mean_labels:.0f} per fold): {text}")
+        lines += _pays_line(curves)
+    return lines + [""]
+
+
+NOISE_MARGIN = 0.02  # one random draw per fold: smaller margins over random are not evidence
+
+
+def _pays_line(curves: dict) -> list[str]:
+    """Whether any active strategy beats random by more than the noise margin in any round with labels."""
+    if "random" not in curves:
+        return []
+    random = {p["n_labels_target"]: p["macro_f1"] for p in curves["random"][1:]}
+    margins = [p["macro_f1"] - random[p["n_labels_target"]] for s, points in curves.items() if s != "random"
+               for p in points[1:] if p["n_labels_target"] in random]
+    if not margins:
+        return []
+    verdict = ("active selection beats random by more than that in some round"
+               if max(margins) > NOISE_MARGIN else "active selection does not beat random beyond noise here")
+    return [f"- Margins over random, every active strategy and round: {min(margins):+.3f} to {max(margins):+.3f} "
+            f"macro-F1 (one random draw per fold; {NOISE_MARGIN} is within its noise): {verdict}."]
 
 
 def _per_article(results: dict) -> list[str]:
