@@ -7,8 +7,8 @@ BIN    := $(VENV)/bin
 STANCE := $(BIN)/stance
 STAMP  := $(VENV)/.installed
 
-MODEL       := models/stance.joblib
-MINILM      := models/stance-minilm.joblib
+MODEL       := models/stance.skops
+MINILM      := models/stance-minilm.skops
 ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl) corpus/splits.json
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet

@@ -14,6 +14,13 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def trust_pickle_option(command):
+    """``--trust-pickle``, for every command that loads a model."""
+    return click.option("--trust-pickle", is_flag=True,
+                        help="Allow a legacy .joblib (pickle) model: it can run any code when loaded. "
+                             "Only for a file you trust; `stance model convert` makes a safe .skops copy.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="stance")
 def main() -> None:
@@ -75,7 +82,9 @@ def train(data_paths, out, cv_folds, if_changed, embeddings) -> None:
 @click.option("--ensemble", is_flag=True, help="With --report, also spaCy's ensemble TextCategorizer (slow).")
 @click.option("--embeddings", is_flag=True,
               help="With --report, also our model with MiniLM embeddings; with --tune, search its embedding weight.")
-def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings) -> None:
+@trust_pickle_option
+def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings,
+             trust_pickle) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
@@ -95,7 +104,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
     df = read_jsonl(data_path)
     if not {"text", "label"} <= set(df.columns):
         _fail(f"{data_path}: each line needs 'text' and 'label'.")
-    model = _load(model_path)
+    model = _load(model_path, trust_pickle)
     metrics = classification_metrics(df["label"].tolist(), model.predict(df["text"].tolist()))
     if as_json:
         click.echo(json.dumps(metrics))
@@ -132,12 +141,12 @@ def _evaluation_harness(report, tune, out_dir, folds, ensemble, embeddings, as_j
         click.echo(json.dumps(output))
 
 
-def _load(model_path):
+def _load(model_path, trust_pickle: bool = False):
     from stance.sentences.embeddings import EmbeddingsNotInstalled
     from stance.model.card import ModelIntegrityError, load_model
 
     try:
-        return load_model(model_path)
+        return load_model(model_path, trust_pickle=trust_pickle)
     except (ModelIntegrityError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
 
@@ -162,8 +171,9 @@ def _load(model_path):
               help="Input articles per part: the unit of work and of resume.  [default: 32]")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Documents per nlp.pipe batch.  [default: 16]")
+@trust_pickle_option
 def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, resume, quiet, chunk_size,
-          batch_size) -> None:
+          batch_size, trust_pickle) -> None:
     """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders).
 
     Streams the inputs in chunks, on every core (or a Dask cluster); a killed
@@ -184,7 +194,8 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
         summary = label_files(list(inputs), out, model_path=model_path, errors_path=errors_path,
                               n_process=n_process or default_n_process(), engine=engine, scheduler=scheduler,
                               resume=resume, progress=not quiet and is_terminal(),
-                              chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE)
+                              chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE,
+                              trust_pickle=trust_pickle)
     except (CorpusError, ValueError, FileNotFoundError, ModelIntegrityError, PartsError, EngineError,
             EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
@@ -281,7 +292,8 @@ def plot(labels_path, out, kind, by, **selection) -> None:
 @click.option("--labels", "labels_path", type=click.Path(exists=True, dir_okay=False),
               help="Labels table holding --article (output of `stance label`).")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML page to write for --article.")
-def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> None:
+@trust_pickle_option
+def explain(sentences, model_path, top, as_json, doc_id, labels_path, out, trust_pickle) -> None:
     """Show why the model labels SENTENCES as it does: probabilities and the features behind them.
 
     With --article DOC_ID --labels LABELS --out PAGE.html, write that article
@@ -294,7 +306,7 @@ def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> No
         _fail('give one or more sentences, e.g. stance explain "Russia has legitimate concerns."')
     from stance.results.explain import NotExplainable, explain_sentence, feature_names, linear_model
 
-    model = _load(model_path)
+    model = _load(model_path, trust_pickle)
     try:
         linear, names = linear_model(model), feature_names(model)
     except NotExplainable as exc:
@@ -367,6 +379,57 @@ def benchmark_semeval(data_dir, as_json, n_jobs, embeddings) -> None:
                f"CV F_avg={result['cv_f_avg']:.4f}")
     for target, m in result["per_target"].items():
         click.echo(f"  {target:35s} F_avg={m['f_avg']:.3f} n={m['n']}")
+
+
+@main.group()
+def model() -> None:
+    """Model files: list what a file holds, convert legacy pickles."""
+
+
+@model.command("inspect")
+@click.argument("model_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: types, untrusted types, card.")
+def model_inspect(model_path, as_json) -> None:
+    """List the types FILE would build (marking untrusted ones) and print its card; loads nothing."""
+    from stance.model.card import PICKLE_SUFFIXES, ModelIntegrityError, file_types, read_card, untrusted_types
+
+    path = Path(model_path)
+    if path.suffix in PICKLE_SUFFIXES:
+        types, untrusted = None, None
+    else:
+        types, untrusted = file_types(path), untrusted_types(path)
+    try:
+        card = read_card(path)
+    except ModelIntegrityError as exc:
+        card = {"error": str(exc)}
+    if as_json:
+        click.echo(json.dumps({"file": str(path), "types": types, "untrusted": untrusted, "card": card}))
+        return
+    if types is None:
+        click.echo(f"{path}: a pickle; its types cannot be listed without running it (see --trust-pickle).")
+    else:
+        click.echo(f"{path}: {len(types)} types, {len(untrusted)} untrusted")
+        for name in types:
+            click.echo(f"  {'UNTRUSTED ' if name in untrusted else ''}{name}")
+    click.echo("card:\n" + json.dumps(card, indent=2, ensure_ascii=False))
+
+
+@model.command("convert")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="The .skops file to write (default: SOURCE with .skops).")
+@trust_pickle_option
+def model_convert(source, out, trust_pickle) -> None:
+    """Re-save a legacy .joblib model and its card as a .skops file (needs --trust-pickle)."""
+    from stance.model.card import ModelIntegrityError, convert_pickle_model
+
+    if not trust_pickle:
+        _fail(f"{source}: converting means loading the pickle, which can run any code; "
+              "pass --trust-pickle if you trust where the file came from.")
+    try:
+        card = convert_pickle_model(source, out)
+    except ModelIntegrityError as exc:
+        _fail(str(exc))
+    click.echo(f"{source} -> {card['model_file']} (sha256 {card['sha256'][:12]}, card beside it)")
 
 
 @main.group()

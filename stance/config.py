@@ -13,7 +13,7 @@ ARTICLES_DIR = CORPUS_DIR / "articles"
 ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
 SPLITS_PATH = CORPUS_DIR / "splits.json"
 MODELS_DIR = ROOT / "models"
-DEFAULT_MODEL_PATH = MODELS_DIR / "stance.joblib"
+DEFAULT_MODEL_PATH = MODELS_DIR / "stance.skops"
 REPORTS_DIR = ROOT / "reports"
 
 LABELS = ("pro", "anti", "neutral")
