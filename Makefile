@@ -17,7 +17,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report clean
+.PHONY: help setup data train train-minilm evaluate label aggregate demo test fuzz bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ demo: setup train label aggregate ## First command: set up, train if needed, lab
 
 test: $(STAMP) ## Second command: run the test suite
 	$(BIN)/python -m pytest -q
+
+FUZZ ?= 20
+fuzz: $(STAMP) ## The property-based input tests with FUZZ times more (and fresh random) examples than `make test`
+	STANCE_FUZZ=$(FUZZ) $(BIN)/python -m pytest -q tests/inputs/test_readers_fuzz.py tests/batch/test_label_fuzz.py
 
 BENCH_ARGS ?=
 bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")
