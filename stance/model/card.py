@@ -242,11 +242,11 @@ def load_model(path: str | Path | None = None, verify: bool = True, trust_pickle
     pipeline = read_model_file(path, trust_pickle=trust_pickle)
     if verify:
         verify_spacy_pipeline(read_card(path), pipeline.named_steps["spacy"].spacy_model)
-    _check_embeddings_extra(pipeline)
+    check_embeddings_extra(pipeline)
     return pipeline
 
 
-def _check_embeddings_extra(pipeline: Pipeline) -> None:
+def check_embeddings_extra(pipeline: Pipeline) -> None:
     """Fail at load time, not at the first prediction, when the model needs the missing extra."""
     from stance.sentences.embeddings import SentenceEmbedding, require_embeddings
 

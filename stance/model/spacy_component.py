@@ -36,8 +36,8 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from stance.config import DEFAULT_MODEL_PATH, LABELS
-from stance.model.card import (MODEL_SUFFIX, ModelIntegrityError, card_path, read_card, read_model_file,
-                               verify_model_file)
+from stance.model.card import (MODEL_SUFFIX, ModelIntegrityError, card_path, check_embeddings_extra, read_card,
+                               read_model_file, verify_model_file)
 from stance.sentences.spacy_pipeline import FEATURE_COLUMNS, content_sentences, pipeline_info, sentence_row, trimmed
 
 FEATURES_COMPONENT = "stance_sentence_features"
@@ -104,7 +104,9 @@ class StanceComponent:
                 raise ModelIntegrityError(
                     f"{path} was trained with spaCy pipeline {trained.get('name')} {trained.get('version')}, "
                     f"but this nlp is {self.spacy_pipeline['name']} {self.spacy_pipeline['version']}.")
-        return read_model_file(path)
+        model = read_model_file(path)
+        check_embeddings_extra(model)
+        return model
 
     def __call__(self, doc: Doc) -> Doc:
         self.label_docs([doc])

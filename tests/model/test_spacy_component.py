@@ -109,3 +109,14 @@ def test_config_names_the_factory_and_the_entry_point_finds_it(stance_nlp, tmp_p
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert set(eval(result.stdout.strip())) <= {"pro", "anti", "neutral"}
+
+
+def test_config_model_path_chooses_the_model(small_model, tmp_path):
+    nlp = stance.build_nlp()
+    component = nlp.add_pipe("stance", config={"model": str(small_model)})
+    assert component.model_path == small_model
+    doc = nlp("Russia's security concerns are a pretext for conquest.")
+    assert [s._.stance for s in doc.sents] == list(
+        stance.load_model(small_model).predict(["Russia's security concerns are a pretext for conquest."]))
+    nlp.to_disk(tmp_path / "pipe")
+    assert (tmp_path / "pipe" / "stance" / small_model.name).exists()
