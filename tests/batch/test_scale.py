@@ -140,19 +140,23 @@ def test_dask_cluster_gives_the_rows_of_the_local_engine(tmp_path, corpus, refer
     assert_same_run(out, reference)
 
 
-def kill_one_worker_when(client, out: Path, min_parts: int) -> threading.Thread:
-    """A thread that SIGKILLs one of the cluster's worker processes once ``min_parts`` parts exist.
+def kill_one_worker_when(cluster, out: Path, min_parts: int) -> threading.Thread:
+    """A thread that SIGKILLs a worker process that holds a chunk, once ``min_parts`` parts exist.
 
-    ``thread.parts_at_kill`` records how far the run had got.
+    It reads the in-process scheduler's view of the workers (a second client in
+    this process would share its event loop). ``thread.parts_at_kill`` records
+    how far the run had got.
     """
-    pid = next(iter(client.run(os.getpid).values()))
-
     def watch():
         deadline = time.monotonic() + 120
         while n_parts(out) < min_parts and time.monotonic() < deadline:
             time.sleep(0.02)
+        busy = []
+        while not busy and time.monotonic() < deadline:
+            busy = [ws.pid for ws in list(cluster.scheduler.workers.values()) if ws.processing]
+            time.sleep(0.01)
         thread.parts_at_kill = n_parts(out)
-        os.kill(pid, signal.SIGKILL)
+        os.kill(busy[0], signal.SIGKILL)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
@@ -167,14 +171,14 @@ def test_a_dask_worker_killed_mid_run(tmp_path, corpus, reference, small_model, 
     import dask
     import logging
 
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
     from stance.batch.engines import EngineError
 
     out = tmp_path / "labels.parquet"
     with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                         silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-        killer = kill_one_worker_when(client, out, min_parts=2)
+                         silence_logs=logging.CRITICAL) as cluster:
+        killer = kill_one_worker_when(cluster, out, min_parts=2)
         try:
             label_files(corpus, out, model_path=small_model, chunk_size=CHUNK_SIZE, engine="dask",
                         scheduler=cluster.scheduler_address)
