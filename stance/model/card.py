@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
 from sklearn.pipeline import Pipeline
 
 from stance.config import DEFAULT_MODEL_PATH, LABELS
@@ -146,13 +147,14 @@ def read_model_file(path: str | Path, trust_pickle: bool = False) -> Pipeline:
         import joblib
 
         return joblib.load(path)
-    untrusted = untrusted_types(path)
-    if untrusted:
-        raise UntrustedModelError(
-            f"{path}: refused to load: the file holds types that are not trusted: {', '.join(untrusted)}. "
-            "A model file from someone else can only be loaded if every type in it is on the list in "
-            "stance/model/trusted_types.py; `stance model inspect` lists them.")
-    return sio.load(path, trusted=list(TRUSTED_TYPES))
+    try:  # skops audits every type in the file before it builds any object
+        return sio.load(path, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        untrusted = untrusted_types(path)
+    raise UntrustedModelError(
+        f"{path}: refused to load: the file holds types that are not trusted: {', '.join(untrusted)}. "
+        "A model file from someone else can only be loaded if every type in it is on the list in "
+        "stance/model/trusted_types.py; `stance model inspect` lists them.")
 
 
 def save_model(pipeline: Pipeline, path: str | Path, card: dict) -> dict:
