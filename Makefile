@@ -7,8 +7,8 @@ BIN    := $(VENV)/bin
 STANCE := $(BIN)/stance
 STAMP  := $(VENV)/.installed
 
-MODEL       := models/stance.joblib
-MINILM      := models/stance-minilm.joblib
+MODEL       := models/stance.skops
+MINILM      := models/stance-minilm.skops
 ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl corpus/annotations/user/*.jsonl) corpus/splits.json
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet
@@ -17,7 +17,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report annotate simulate clean
+.PHONY: help setup data train train-minilm evaluate label aggregate demo test fuzz bench report annotate simulate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -80,12 +80,16 @@ annotate: ## Print the three commands of one annotation round (ANNOTATE_LABELS=.
 	@echo "# 2. import: check every row, write corpus/annotations/user/$(ANNOTATE_NAME).jsonl"
 	@echo "$(STANCE) annotate import build/export-$(ANNOTATE_NAME).json --name $(ANNOTATE_NAME)"
 	@echo "# 3. retrain with the user annotations (the card lists them); figures on their test split"
-	@echo "$(STANCE) train --out models/$(ANNOTATE_NAME).joblib && $(STANCE) evaluate --user --model models/$(ANNOTATE_NAME).joblib"
+	@echo "$(STANCE) train --out models/$(ANNOTATE_NAME).skops && $(STANCE) evaluate --user --model models/$(ANNOTATE_NAME).skops"
 
 REALDEV ?= ../shared/data/realdev
 simulate: $(STAMP) ## Annotation-loop simulation on the seed articles and on realdev (if present): reports/annotation-loop-*.json
 	$(STANCE) annotate simulate --pool seed --n-jobs 2
 	if [ -f $(REALDEV)/sentences.jsonl ]; then $(STANCE) annotate simulate --pool $(REALDEV) --n-jobs 2; fi
+
+FUZZ ?= 20
+fuzz: $(STAMP) ## The property-based input tests with FUZZ times more (and fresh random) examples than `make test`
+	STANCE_FUZZ=$(FUZZ) $(BIN)/python -m pytest -q tests/inputs/test_readers_fuzz.py tests/batch/test_label_fuzz.py
 
 BENCH_ARGS ?=
 bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")

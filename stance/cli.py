@@ -14,6 +14,13 @@ def _fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+def trust_pickle_option(command):
+    """``--trust-pickle``, for every command that loads a model."""
+    return click.option("--trust-pickle", is_flag=True,
+                        help="Allow a legacy .joblib (pickle) model: it can run any code when loaded. "
+                             "Only for a file you trust; `stance model convert` makes a safe .skops copy.")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="stance")
 def main() -> None:
@@ -114,8 +121,9 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design, user_paths,
                    "MODEL; writes OUT_DIR/quantification.json and its section of OUT_DIR/evaluation.md.")
 @click.option("--replicates", type=click.IntRange(min=1), default=20, show_default=True,
               help="With --quantification: replicates of the synthetic outlet grid.")
+@trust_pickle_option
 def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensemble, embeddings,
-             learning_curve, designs, quantification, replicates, user_data) -> None:
+             learning_curve, designs, quantification, replicates, user_data, trust_pickle) -> None:
     """Score a model on labelled sentences, or run the evaluation harness.
 
     \b
@@ -149,7 +157,7 @@ def evaluate(data_path, model_path, as_json, report, tune, out_dir, folds, ensem
     df = read_jsonl(data_path)
     if not {"text", "label"} <= set(df.columns):
         _fail(f"{data_path}: each line needs 'text' and 'label'.")
-    model = _load(model_path)
+    model = _load(model_path, trust_pickle)
     predicted = model.predict(df["text"].tolist())
     metrics = classification_metrics(df["label"].tolist(), predicted)
     if "source" in df.columns and df["source"].nunique() > 1:
@@ -248,12 +256,12 @@ def _quantification_study(model_path, out_dir, replicates, as_json) -> None:
     click.echo(json.dumps(result) if as_json else "\n".join(quantification_section(result)))
 
 
-def _load(model_path):
+def _load(model_path, trust_pickle: bool = False):
     from stance.sentences.embeddings import EmbeddingsNotInstalled
     from stance.model.card import ModelIntegrityError, load_model
 
     try:
-        return load_model(model_path)
+        return load_model(model_path, trust_pickle=trust_pickle)
     except (ModelIntegrityError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
 
@@ -278,8 +286,9 @@ def _load(model_path):
               help="Input articles per part: the unit of work and of resume.  [default: 32]")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Documents per nlp.pipe batch.  [default: 16]")
+@trust_pickle_option
 def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, resume, quiet, chunk_size,
-          batch_size) -> None:
+          batch_size, trust_pickle) -> None:
     """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders).
 
     Streams the inputs in chunks, on every core (or a Dask cluster); a killed
@@ -300,7 +309,8 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
         summary = label_files(list(inputs), out, model_path=model_path, errors_path=errors_path,
                               n_process=n_process or default_n_process(), engine=engine, scheduler=scheduler,
                               resume=resume, progress=not quiet and is_terminal(),
-                              chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE)
+                              chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE,
+                              trust_pickle=trust_pickle)
     except (CorpusError, ValueError, FileNotFoundError, ModelIntegrityError, PartsError, EngineError,
             EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
@@ -422,7 +432,8 @@ def plot(labels_path, out, kind, by, adjust, model_path, **selection) -> None:
 @click.option("--labels", "labels_path", type=click.Path(exists=True, dir_okay=False),
               help="Labels table holding --article (output of `stance label`).")
 @click.option("--out", type=click.Path(dir_okay=False), help="HTML page to write for --article.")
-def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> None:
+@trust_pickle_option
+def explain(sentences, model_path, top, as_json, doc_id, labels_path, out, trust_pickle) -> None:
     """Show why the model labels SENTENCES as it does: probabilities and the features behind them.
 
     With --article DOC_ID --labels LABELS --out PAGE.html, write that article
@@ -435,7 +446,7 @@ def explain(sentences, model_path, top, as_json, doc_id, labels_path, out) -> No
         _fail('give one or more sentences, e.g. stance explain "Russia has legitimate concerns."')
     from stance.results.explain import NotExplainable, explain_sentence, feature_names, linear_model
 
-    model = _load(model_path)
+    model = _load(model_path, trust_pickle)
     try:
         linear, names = linear_model(model), feature_names(model)
     except NotExplainable as exc:
@@ -533,6 +544,57 @@ def benchmark_semeval(data_dir, as_json, n_jobs, embeddings) -> None:
                f"CV F_avg={result['cv_f_avg']:.4f}")
     for target, m in result["per_target"].items():
         click.echo(f"  {target:35s} F_avg={m['f_avg']:.3f} n={m['n']}")
+
+
+@main.group()
+def model() -> None:
+    """Model files: list what a file holds, convert legacy pickles."""
+
+
+@model.command("inspect")
+@click.argument("model_path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object: types, untrusted types, card.")
+def model_inspect(model_path, as_json) -> None:
+    """List the types FILE would build (marking untrusted ones) and print its card; loads nothing."""
+    from stance.model.card import PICKLE_SUFFIXES, ModelIntegrityError, file_types, read_card, untrusted_types
+
+    path = Path(model_path)
+    if path.suffix in PICKLE_SUFFIXES:
+        types, untrusted = None, None
+    else:
+        types, untrusted = file_types(path), untrusted_types(path)
+    try:
+        card = read_card(path)
+    except ModelIntegrityError as exc:
+        card = {"error": str(exc)}
+    if as_json:
+        click.echo(json.dumps({"file": str(path), "types": types, "untrusted": untrusted, "card": card}))
+        return
+    if types is None:
+        click.echo(f"{path}: a pickle; its types cannot be listed without running it (see --trust-pickle).")
+    else:
+        click.echo(f"{path}: {len(types)} types, {len(untrusted)} untrusted")
+        for name in types:
+            click.echo(f"  {'UNTRUSTED ' if name in untrusted else ''}{name}")
+    click.echo("card:\n" + json.dumps(card, indent=2, ensure_ascii=False))
+
+
+@model.command("convert")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), help="The .skops file to write (default: SOURCE with .skops).")
+@trust_pickle_option
+def model_convert(source, out, trust_pickle) -> None:
+    """Re-save a legacy .joblib model and its card as a .skops file (needs --trust-pickle)."""
+    from stance.model.card import ModelIntegrityError, convert_pickle_model
+
+    if not trust_pickle:
+        _fail(f"{source}: converting means loading the pickle, which can run any code; "
+              "pass --trust-pickle if you trust where the file came from.")
+    try:
+        card = convert_pickle_model(source, out)
+    except ModelIntegrityError as exc:
+        _fail(str(exc))
+    click.echo(f"{source} -> {card['model_file']} (sha256 {card['sha256'][:12]}, card beside it)")
 
 
 @main.group()
@@ -738,7 +800,7 @@ def annotate() -> None:
       stance annotate select LABELS --n 100 --strategy diverse --out tasks.json
       (label tasks.json in Label Studio with `stance annotate config`, export JSON)
       stance annotate import export.json --name my-outlets
-      stance train --out models/my-outlets.joblib
+      stance train --out models/my-outlets.skops
     """
 
 

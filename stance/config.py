@@ -14,7 +14,7 @@ ANNOTATIONS_DIR = CORPUS_DIR / "annotations"
 USER_ANNOTATIONS_DIR = ANNOTATIONS_DIR / "user"  # `stance annotate import` writes here; `stance train` reads it
 SPLITS_PATH = CORPUS_DIR / "splits.json"
 MODELS_DIR = ROOT / "models"
-DEFAULT_MODEL_PATH = MODELS_DIR / "stance.joblib"
+DEFAULT_MODEL_PATH = MODELS_DIR / "stance.skops"
 REPORTS_DIR = ROOT / "reports"
 
 LABELS = ("pro", "anti", "neutral")

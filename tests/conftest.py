@@ -37,7 +37,7 @@ def small_model(tmp_path_factory, small_training_file) -> Path:
     """A model trained on ``small_training_file`` (no CV): fast, real, written with its card."""
     from stance.model.training import train
 
-    out = tmp_path_factory.mktemp("model") / "small.joblib"
+    out = tmp_path_factory.mktemp("model") / "small.skops"
     train([small_training_file], out=out, cv_folds=0, char_ngrams=False)
     return out
 

@@ -48,7 +48,7 @@ def test_evaluate_table_and_missing_label_column(small_model, tmp_path):
 def test_evaluate_refuses_a_tampered_model(small_model, tmp_path):
     from stance.model.card import card_path
 
-    copy = tmp_path / "m.joblib"
+    copy = tmp_path / "m.skops"
     copy.write_bytes(small_model.read_bytes()[:-1] + b"x")
     card_path(copy).write_text(card_path(small_model).read_text())
     data = write_jsonl(tmp_path / "eval.jsonl", EVAL_ROWS)
@@ -57,7 +57,7 @@ def test_evaluate_refuses_a_tampered_model(small_model, tmp_path):
 
 
 def test_train_writes_model_and_card_then_skips_when_current(small_training_file, tmp_path):
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.skops"
     args = ["train", "--data", str(small_training_file), "--out", str(out), "--cv-folds", "2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
@@ -69,7 +69,7 @@ def test_train_writes_model_and_card_then_skips_when_current(small_training_file
 
 def test_train_rejects_data_without_labels(tmp_path):
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"text": "x"}])
-    result = CliRunner().invoke(main, ["train", "--data", str(bad), "--out", str(tmp_path / "m.joblib")])
+    result = CliRunner().invoke(main, ["train", "--data", str(bad), "--out", str(tmp_path / "m.skops")])
     assert result.exit_code != 0 and "label" in result.output
 
 

@@ -143,7 +143,7 @@ def run_on_dask(job: Callable, tasks: Iterable[Task], address: str | None = None
     parts folder at the same path (a shared file system), since each worker
     writes its chunks' parts itself.
     """
-    from distributed import Client, LocalCluster
+    from distributed import Client, KilledWorker, LocalCluster
     from distributed import wait as dask_wait
 
     cluster = None
@@ -159,6 +159,9 @@ def run_on_dask(job: Callable, tasks: Iterable[Task], address: str | None = None
         submit = lambda task: client.submit(_call, shared_job, *task, pure=False)  # noqa: E731
         wait_first = lambda fs: tuple(map(set, dask_wait(fs, return_when="FIRST_COMPLETED")))  # noqa: E731
         yield from _bounded(tasks, submit, wait_first, window)
+    except KilledWorker as exc:  # Dask reschedules a dead worker's chunks, up to allowed-failures times
+        raise EngineError(f"Dask workers died while labelling a chunk ({exc}). Finished parts are kept: "
+                          "rerun the same command with --resume.") from exc
     finally:
         client.close()
         if cluster is not None:

@@ -315,7 +315,7 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
                 errors_path: str | Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                 n_process: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE, engine: str = "local",
                 scheduler: str | None = None, resume: bool = False, progress: bool = False,
-                max_chars: int | None = None) -> LabelSummary:
+                max_chars: int | None = None, trust_pickle: bool = False) -> LabelSummary:
     """Label every article in ``inputs`` and write sentence rows to ``out``.
 
     Parameters
@@ -325,7 +325,7 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
     out : str or Path
         Output file; the format comes from the extension (.parquet, .csv, .jsonl).
     model_path : str or Path, optional
-        Trained model (default ``models/stance.joblib``), checked against its card.
+        Trained model (default ``models/stance.skops``), checked against its card.
     errors_path : str or Path, optional
         Rejected articles and warnings (default ``<out stem>.errors.csv``).
     batch_size : int
@@ -344,6 +344,8 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
         Draw a progress bar on stderr.
     max_chars : int, optional
         Longest text parsed in one piece (default ``MAX_PIECE_CHARS``).
+    trust_pickle : bool
+        Allow a legacy ``.joblib`` model (see :func:`stance.model.card.load_model`).
 
     Returns
     -------
@@ -359,7 +361,7 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
         raise ValueError(f"engine must be 'local' or 'dask', not {engine!r}")
     check_inputs(inputs)
     model_path = Path(model_path or DEFAULT_MODEL_PATH)
-    job = _make_job(model_path, out, batch_size, max_chars)
+    job = _make_job(model_path, out, batch_size, max_chars, trust_pickle)
     folder = parts.parts_folder(out)
     manifest = _manifest(inputs, model_path, chunk_size, batch_size, max_chars)
     done = parts.prepare(folder, manifest, resume)
@@ -382,13 +384,14 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
     return summary
 
 
-def _make_job(model_path: Path, out: Path, batch_size: int, max_chars: int | None) -> ChunkJob:
+def _make_job(model_path: Path, out: Path, batch_size: int, max_chars: int | None,
+              trust_pickle: bool = False) -> ChunkJob:
     # The file is checked against its card here; the spaCy pipeline is checked
     # where it runs (a worker), so a multi-process run never loads spaCy here.
     if not model_path.exists():
         raise FileNotFoundError(f"{model_path}: no such model. Train one with `stance train --out {model_path}`.")
-    verify_model_file(model_path)  # before unpickling anything
-    model = load_model(model_path, verify=False)
+    verify_model_file(model_path)  # before reading anything from it
+    model = load_model(model_path, verify=False, trust_pickle=trust_pickle)
     return ChunkJob(model=model, spacy_pipeline=read_card(model_path).get("spacy_pipeline", {}),
                     parts_dir=str(parts.parts_folder(out).resolve()), batch_size=batch_size, max_chars=max_chars)
 

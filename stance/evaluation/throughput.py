@@ -367,7 +367,7 @@ def parse_args(argv=None):
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="process counts to run")
     parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE)
-    parser.add_argument("--model", type=Path, help="model to label with (default: models/stance.joblib)")
+    parser.add_argument("--model", type=Path, help="model to label with (default: models/stance.skops)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; the fastest run of each kind is kept")
     parser.add_argument("--no-components", action="store_true", help="skip the component study")
     parser.add_argument("--keep", action="store_true", help="keep the corpus and outputs (path on stderr)")

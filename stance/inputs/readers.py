@@ -26,6 +26,11 @@ TEXT_SUFFIXES = (".jsonl", ".csv", ".txt")
 SUPPORTED = ".jsonl, .csv, .parquet (each of the text formats also as .gz), a .txt file or a folder of .txt files"
 HEADER_LINE = re.compile(r"^([A-Za-z_]+):\s?(.*)$")
 HEADER_END = "---"
+# JSON can escape lone UTF-16 surrogates ("\ud800"); no UTF-8 file, Parquet table or
+# errors CSV can hold them, so they are repaired like undecodable bytes.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# Python's csv module refuses fields over 128 KiB by default; articles can be longer.
+CSV_FIELD_LIMIT = 1 << 30
 
 
 class CorpusError(Exception):
@@ -121,6 +126,7 @@ def make_record(raw: dict, source: str, location: str) -> Record:
         return Rejected(doc_id, source, location, "missing field 'text'")
     if not isinstance(text, str):
         return Rejected(doc_id, source, location, f"field 'text' is {type(text).__name__}, expected a string")
+    text = valid_unicode(text)
     if not text.strip():
         return Rejected(doc_id, source, location, "empty text")
     optional = {k: _clean(raw.get(k)) for k in OPTIONAL_FIELDS}
@@ -139,8 +145,13 @@ def _clean(value) -> str | None:
     """Optional string field: None, NaN and blanks become None."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    value = str(value).strip()
+    value = valid_unicode(str(value)).strip()
     return value or None
+
+
+def valid_unicode(value: str) -> str:
+    """``value`` with lone surrogates replaced by U+FFFD (as undecodable bytes are)."""
+    return LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _read_jsonl(path: Path) -> Iterator[Record]:
@@ -161,12 +172,22 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
 
 
 def _read_csv(path: Path) -> Iterator[Record]:
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     with _open_text(path) as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or "text" not in reader.fieldnames:
             raise CorpusError(f"{path}: CSV has no 'text' column (columns: {reader.fieldnames}). "
                               "Rename the article-text column to 'text'.")
-        for rowno, raw in enumerate(reader, start=1):
+        rows = enumerate(reader, start=1)
+        while True:
+            try:
+                rowno, raw = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # the parser cannot go on: say where the rest of the file was lost
+                yield Rejected(None, str(path), f"line {reader.line_num}",
+                               f"unreadable CSV from here on ({exc}); the rest of the file was not read")
+                return
             yield make_record(raw, str(path), f"row {rowno}")
 
 

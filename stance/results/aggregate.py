@@ -312,7 +312,7 @@ def aggregate(labels: pd.DataFrame, by: str = "outlet", own_voice: bool = False,
         The model's misclassification rates; default: from the card of
         ``model_path``. Not needed for ``cc``.
     model_path : str or Path, optional
-        The model that labelled ``labels`` (default ``models/stance.joblib``).
+        The model that labelled ``labels`` (default ``models/stance.skops``).
 
     Returns
     -------

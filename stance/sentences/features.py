@@ -107,6 +107,20 @@ class CueLexiconCounter(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         return np.array([f"cue_{side}" for side in self.sides_], dtype=object)
 
+    # Model files (skops) store plain data only, and a compiled regex is not plain
+    # data: the fitted patterns are saved as their source text and compiled on load.
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__ itself
+        if "patterns_" in state:
+            state["patterns_"] = {side: getattr(p, "pattern", p) for side, p in state["patterns_"].items()}
+        return state
+
+    def __setstate__(self, state):
+        if "patterns_" in state:
+            state = {**state, "patterns_": {side: re.compile(p) if isinstance(p, str) else p
+                                            for side, p in state["patterns_"].items()}}
+        super().__setstate__(state)
+
 
 def _cue_pattern(phrases: list[str]) -> re.Pattern:
     words = [r"\s+".join(r"(?:NEG_)?" + re.escape(w) for w in p.split()) for p in phrases]

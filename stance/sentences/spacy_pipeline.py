@@ -132,7 +132,7 @@ def stance_sentence_features(doc: Doc) -> Doc:
 def content_sentences(doc: Doc) -> Iterator[Span]:
     """Sentences of ``doc`` with surrounding whitespace tokens trimmed; blank ones skipped."""
     for sent in doc.sents:
-        span = _trimmed(sent)
+        span = trimmed(sent)
         if len(span):
             yield span
 
@@ -259,13 +259,13 @@ def parse_units(texts: list[str], nlp: Language, batch_size: int = 64) -> list[d
     rows = []
     with nlp.select_pipes(disable=["stance_sentence_features"]):
         for doc in nlp.pipe(texts, batch_size=batch_size):
-            span = _trimmed(doc)
+            span = trimmed(doc)
             annotate_span(span)
             rows.append(sentence_row(span))
     return rows
 
 
-def _trimmed(span) -> Span:
+def trimmed(span) -> Span:
     """``span`` (or a whole ``Doc``) without leading and trailing whitespace tokens."""
     doc = span.doc if isinstance(span, Span) else span
     start, end = (span.start, span.end) if isinstance(span, Span) else (0, len(doc))

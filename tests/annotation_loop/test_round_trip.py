@@ -95,7 +95,7 @@ def test_round_trip_in_every_format(labels, small_training_file, tmp_path):
         user_files.append(path)
         n_imported.append(n_good)
 
-    out = tmp_path / "model.joblib"
+    out = tmp_path / "model.skops"
     output = run("train", "--data", small_training_file, *sum((["--user", p] for p in user_files), []),
                  "--user-weight", 3, "--cv-folds", 0, "--out", out)
     card = read_card(out)

@@ -314,7 +314,7 @@ def test_cli_label_options_and_errors(tmp_path, small_model):
                                        "--scheduler", "tcp://nowhere:8786"])
     assert result.exit_code != 0 and "--engine dask" in result.output
     result = CliRunner().invoke(main, ["label", str(path), "--out", str(tmp_path / "x.parquet"),
-                                       "--model", str(tmp_path / "missing.joblib")])
+                                       "--model", str(tmp_path / "missing.skops")])
     assert result.exit_code != 0 and "no such model" in result.output
     result = CliRunner().invoke(main, ["label", str(path), "--out", str(tmp_path / "x.xlsx"),
                                        "--model", str(small_model)])

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -136,4 +137,62 @@ def test_dask_cluster_gives_the_rows_of_the_local_engine(tmp_path, corpus, refer
     summary = label_files(corpus, out, model_path=small_model, chunk_size=CHUNK_SIZE, engine="dask",
                           scheduler=dask_cluster.scheduler_address)
     assert summary.n_labelled + summary.n_rejected == summary.n_input
+    assert_same_run(out, reference)
+
+
+def kill_one_worker_when(cluster, out: Path, min_parts: int) -> threading.Thread:
+    """A thread that SIGKILLs a worker process that holds a chunk, once ``min_parts`` parts exist.
+
+    It reads the in-process scheduler's view of the workers (a second client in
+    this process would share its event loop). ``thread.parts_at_kill`` records
+    how far the run had got.
+    """
+    def watch():
+        deadline = time.monotonic() + 120
+        while n_parts(out) < min_parts and time.monotonic() < deadline:
+            time.sleep(0.02)
+        busy = []
+        while not busy and time.monotonic() < deadline:
+            busy = [ws.pid for ws in list(cluster.scheduler.workers.values()) if ws.processing]
+            time.sleep(0.01)
+        thread.parts_at_kill = n_parts(out)
+        os.kill(busy[0], signal.SIGKILL)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("allowed_failures", [3, 0])
+def test_a_dask_worker_killed_mid_run(tmp_path, corpus, reference, small_model, allowed_failures):
+    """Dask's default reschedules the dead worker's chunks and the run finishes; with no retries
+    allowed the run stops with a message naming --resume, and the resumed run completes it. Either
+    way the rows are exactly those of the uninterrupted run."""
+    import dask
+    import logging
+
+    from distributed import LocalCluster
+    from stance.batch.engines import EngineError
+
+    out = tmp_path / "labels.parquet"
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                         silence_logs=logging.CRITICAL) as cluster:
+        killer = kill_one_worker_when(cluster, out, min_parts=2)
+        try:
+            label_files(corpus, out, model_path=small_model, chunk_size=CHUNK_SIZE, engine="dask",
+                        scheduler=cluster.scheduler_address)
+            finished = True
+        except EngineError as exc:
+            assert "--resume" in str(exc)
+            finished = False
+        killer.join(timeout=5)
+    assert not killer.is_alive() and killer.parts_at_kill < 16, "the kill came after the run's last part"
+    if allowed_failures:
+        assert finished, "Dask should have rescheduled the dead worker's chunks"
+    else:
+        assert not finished and n_parts(out) < 16
+        result = subprocess.run(label_command(corpus, out, small_model, "--n-process", "1", "--resume"), cwd=ROOT,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
     assert_same_run(out, reference)

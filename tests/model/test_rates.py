@@ -57,7 +57,7 @@ def test_training_records_the_rates_in_the_card(small_training_file, tmp_path, m
 
     monkeypatch.setenv("STANCE_REALDEV_DIR", str(tmp_path / "realdev"))
     fake_realdev(tmp_path / "realdev")
-    out = tmp_path / "m.joblib"
+    out = tmp_path / "m.skops"
     train([small_training_file], out=out, cv_folds=2, char_ngrams=False)
     section = read_card(out)["misclassification"]
     assert section["sources_used"] == ["realdev"]  # --data: the corpus' LOSO would measure another model

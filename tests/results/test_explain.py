@@ -138,7 +138,7 @@ def test_embedding_dimensions_are_shown_as_one_summed_row():
     from stance.config import MODELS_DIR
     from stance.model.card import load_model
 
-    model = load_model(MODELS_DIR / "stance-minilm.joblib")
+    model = load_model(MODELS_DIR / "stance-minilm.skops")
     explanation = explain_sentence(model, "Appeasing Moscow only rewards aggression.")
     rows = explanation.contributions[explanation.contributions["feature"].str.startswith("embedding")]
     assert rows["feature"].tolist() == ["embedding (MiniLM, 384 dims)"]

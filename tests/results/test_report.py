@@ -47,7 +47,7 @@ def test_build_report_writes_figures_pages_and_summary(labels, tmp_path, small_m
 
 
 def test_model_line_without_card(tmp_path):
-    assert "no card" in model_line(tmp_path / "missing.joblib")
+    assert "no card" in model_line(tmp_path / "missing.skops")
 
 
 def test_cli_report(labels, tmp_path, small_model):

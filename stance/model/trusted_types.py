@@ -1,0 +1,31 @@
+"""The one list of types a model file may contain beyond skops' own defaults.
+
+Model files are written with ``skops.io``, which rebuilds only types it is
+told to trust; everything else is refused before any object is built, so a
+model file handed over by someone else cannot run code at load time. skops
+already trusts the public scikit-learn estimators, numpy arrays and dtypes,
+scipy sparse matrices and Python builtins. A stance model needs, in
+addition, the types below: the project's own feature steps, the flag
+conversion function, and the private scikit-learn objects a fitted
+``CalibratedClassifierCV`` holds.
+
+A new model design that needs another type fails at ``stance train`` (the
+saved file is loaded back and checked); add the type here after reading it.
+"""
+from __future__ import annotations
+
+TRUSTED_TYPES = (
+    # the project's own classes and function (stance.sentences)
+    "stance.sentences.features.CueLexiconCounter",
+    "stance.sentences.features.SpacySentenceFeaturizer",
+    "stance.sentences.features._flags_to_float",
+    "stance.sentences.embeddings.SentenceEmbedding",
+    # scikit-learn internals of a fitted CalibratedClassifierCV, one per calibration method
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._TemperatureScaling",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.isotonic.IsotonicRegression",
+    # numpy / scipy objects skops does not trust by default but fitted estimators hold
+    "numpy.dtype",
+    "builtins.slice",
+)
