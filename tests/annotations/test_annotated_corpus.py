@@ -39,7 +39,8 @@ def test_committed_corpus_is_valid_and_large_enough():
     authored = df[df["source"] == "authored"]
     assert len(authored) >= 3000
     shares = df["label"].value_counts(normalize=True)
-    assert shares["pro"] >= 0.25 and shares["anti"] >= 0.25
+    # real pages are mostly neutral (seed 58%, realdev 71%); both stances stay well represented
+    assert shares["pro"] >= 0.18 and shares["anti"] >= 0.18 and 0.5 <= shares["neutral"] <= 0.7
     assert set(df["split"]) == {"train", "dev", "test"}
     assert authored.groupby("split")["register"].nunique().min() >= 8  # every split sees most registers
 
