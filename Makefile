@@ -37,7 +37,8 @@ data: $(STAMP) ## Validate the annotated corpus (labels, ids, splits, leakage)
 
 train: $(MODEL) ## Train the default model if the corpus changed (card: models/stance.card.json)
 
-$(MODEL): $(ANNOTATIONS) | $(STAMP)
+STATIC_MODEL := models/static-minilm-256/model.safetensors
+$(MODEL): $(ANNOTATIONS) $(STATIC_MODEL) | $(STAMP)
 	$(STANCE) train --out $@ --if-changed
 
 train-minilm: $(MINILM) ## Train the optional MiniLM-embeddings model (card: models/stance-minilm.card.json)
@@ -58,7 +59,7 @@ distill-static: | $(STAMP) ## Rebuild models/static-minilm-256 from the pinned M
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
 
-EVAL_ARGS ?= --ensemble --embeddings
+EVAL_ARGS ?= --ensemble --embeddings --design all
 evaluate: $(MODEL) $(TEST_SPLIT) ## Score the default model on the test split; regenerate reports/evaluation.md+.json (baselines, LOSO)
 	$(STANCE) evaluate --data $(TEST_SPLIT) --model $(MODEL)
 	$(STANCE) evaluate --report --out-dir reports $(EVAL_ARGS)
