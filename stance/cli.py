@@ -36,6 +36,8 @@ def main() -> None:
 @click.option("--out", type=click.Path(dir_okay=False), default=str(DEFAULT_MODEL_PATH), show_default=True,
               help="Where to write the model; its card goes beside it.")
 @click.option("--cv-folds", type=int, default=5, show_default=True, help="Grouped CV folds for the card (0: skip, and skip the held-out figures and misclassification rates).")
+@click.option("--grouped-cv/--no-grouped-cv", default=True, show_default=True,
+              help="Grouped CV figures in the card (test, LOSO and realdev figures are kept either way).")
 @click.option("--if-changed", is_flag=True, help="Do nothing if the model was trained on exactly this data.")
 @click.option("--embeddings", is_flag=True,
               help="Add MiniLM sentence embeddings (the 'embeddings' extra): same as --design minilm.")
@@ -48,7 +50,8 @@ def main() -> None:
 @click.option("--user-weight", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Weight of a user-annotated sentence against a corpus one.  [default: 3.0, "
                    "chosen by `stance annotate simulate`]")
-def train(data_paths, out, cv_folds, if_changed, embeddings, design, user_paths, no_user, user_weight) -> None:
+def train(data_paths, out, cv_folds, grouped_cv, if_changed, embeddings, design, user_paths, no_user,
+          user_weight) -> None:
     """Train the stance model and write it with its JSON card.
 
     User annotations (their train and dev splits) are added with weight
@@ -67,7 +70,8 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design, user_paths,
     try:
         card = run_train(list(data_paths) or None, out=out, cv_folds=cv_folds, if_changed=if_changed,
                          user_paths=[] if no_user else (list(user_paths) or None),
-                         user_weight=DEFAULT_USER_WEIGHT if user_weight is None else user_weight, **params)
+                         user_weight=DEFAULT_USER_WEIGHT if user_weight is None else user_weight, grouped_cv=grouped_cv,
+                         **params)
     except (ValueError, FileNotFoundError, EmbeddingsNotInstalled) as exc:
         _fail(str(exc))
     if card is None:
@@ -90,6 +94,17 @@ def train(data_paths, out, cv_folds, if_changed, embeddings, design, user_paths,
             click.echo(f"leave-one-seed-article-out: {headline(metrics['leave_one_seed_out']['pooled'])}")
         if "user_test" in metrics:
             click.echo(f"user annotations, test split: {headline(metrics['user_test'])}")
+
+
+@main.command("train-attribution")
+@click.option("--out", type=click.Path(dir_okay=False), default="models/attribution.skops", show_default=True)
+def train_attribution(out) -> None:
+    """Train the attribution classifier (own voice vs reported) on the corpus' annotations; card with kappa."""
+    from stance.model.attribution_training import train_attribution as run
+
+    card = run(out)
+    for where, k in card["cohen_kappa"].items():
+        click.echo(f"{where}: kappa learned {k['learned']:.3f}, rules {k['rules']:.3f} (n={k['n']})")
 
 
 @main.command()
@@ -286,9 +301,11 @@ def _load(model_path, trust_pickle: bool = False):
               help="Input articles per part: the unit of work and of resume.  [default: 32]")
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Documents per nlp.pipe batch.  [default: 16]")
+@click.option("--rule-attribution", is_flag=True,
+              help="Fill 'attributed' by the rules, not by the learned classifier (models/attribution.skops).")
 @trust_pickle_option
 def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, resume, quiet, chunk_size,
-          batch_size, trust_pickle) -> None:
+          batch_size, rule_attribution, trust_pickle) -> None:
     """Label every sentence of INPUTS (JSONL, CSV, Parquet, .txt files or folders).
 
     Streams the inputs in chunks, on every core (or a Dask cluster); a killed
@@ -307,6 +324,7 @@ def label(inputs, out, model_path, errors_path, n_process, engine, scheduler, re
         _fail("--scheduler needs --engine dask.")
     try:
         summary = label_files(list(inputs), out, model_path=model_path, errors_path=errors_path,
+                              attribution_path=None if rule_attribution else "auto",
                               n_process=n_process or default_n_process(), engine=engine, scheduler=scheduler,
                               resume=resume, progress=not quiet and is_terminal(),
                               chunk_size=chunk_size or DEFAULT_CHUNK_SIZE, batch_size=batch_size or DEFAULT_BATCH_SIZE,

@@ -160,8 +160,12 @@ def sentence_records(articles: list[Article], nlp, batch_size: int = DEFAULT_BAT
 
 
 def label_articles(articles: list[Article], model, nlp, batch_size: int = DEFAULT_BATCH_SIZE,
-                   max_chars: int | None = None) -> pd.DataFrame:
-    """One row per sentence of ``articles`` with ``OUTPUT_COLUMNS``."""
+                   max_chars: int | None = None, attribution=None) -> pd.DataFrame:
+    """One row per sentence of ``articles`` with ``OUTPUT_COLUMNS``.
+
+    With ``attribution`` (:class:`stance.sentences.attribution.AttributionModel`), the ``attributed``
+    column is its verdict; otherwise the rules'. The stance model always sees the rules' flag, as in training.
+    """
     records = sentence_records(articles, nlp, batch_size=batch_size, max_chars=max_chars)
     if not records:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
@@ -171,11 +175,13 @@ def label_articles(articles: list[Article], model, nlp, batch_size: int = DEFAUL
     for label in LABELS:
         frame[f"p_{label}"] = proba[:, classes.index(label)]
     frame["label"] = [classes[i] for i in proba.argmax(axis=1)]
+    if attribution is not None:
+        frame["attributed"] = attribution.predict(frame)
     return frame[OUTPUT_COLUMNS]
 
 
 def label_chunk(records: list, model, nlp, batch_size: int = DEFAULT_BATCH_SIZE,
-                max_chars: int | None = None) -> tuple[pd.DataFrame, list[dict]]:
+                max_chars: int | None = None, attribution=None) -> tuple[pd.DataFrame, list[dict]]:
     """Label one chunk of input records: sentence rows, and the chunk's error rows in input order.
 
     An article whose labelling raises is rejected with the exception as its
@@ -184,9 +190,9 @@ def label_chunk(records: list, model, nlp, batch_size: int = DEFAULT_BATCH_SIZE,
     """
     articles = [r for r in records if isinstance(r, Article)]
     try:
-        frame, failures = label_articles(articles, model, nlp, batch_size, max_chars), {}
+        frame, failures = label_articles(articles, model, nlp, batch_size, max_chars, attribution), {}
     except Exception:  # noqa: BLE001 -- find the article(s) at fault, label the rest
-        frame, failures = _label_one_by_one(articles, model, nlp, batch_size, max_chars)
+        frame, failures = _label_one_by_one(articles, model, nlp, batch_size, max_chars, attribution)
     with_rows = set(frame["doc_id"])
     errors = []
     for record in records:
@@ -199,11 +205,11 @@ def label_chunk(records: list, model, nlp, batch_size: int = DEFAULT_BATCH_SIZE,
     return frame.reset_index(drop=True), errors
 
 
-def _label_one_by_one(articles, model, nlp, batch_size, max_chars) -> tuple[pd.DataFrame, dict]:
+def _label_one_by_one(articles, model, nlp, batch_size, max_chars, attribution=None) -> tuple[pd.DataFrame, dict]:
     frames, failures = [], {}
     for article in articles:
         try:
-            frames.append(label_articles([article], model, nlp, batch_size, max_chars))
+            frames.append(label_articles([article], model, nlp, batch_size, max_chars, attribution))
         except Exception as exc:  # noqa: BLE001 -- reported per article in the errors file
             failures[article.doc_id] = f"labelling failed: {type(exc).__name__}: {exc}"
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OUTPUT_COLUMNS)
@@ -249,13 +255,15 @@ class ChunkJob:
     parts_dir: str
     batch_size: int = DEFAULT_BATCH_SIZE
     max_chars: int | None = None
+    attribution: object | None = None  # the learned attribution classifier; None: the rules
 
     def __call__(self, chunk_id: int, records: list) -> dict:
         # spaCy pipelines are not documented as thread-safe; a Dask worker
         # with several threads runs its chunks one at a time.
         with _NLP_LOCK:
             nlp = self._nlp()
-            frame, errors = label_chunk(records, self.model, nlp, self.batch_size, self.max_chars)
+            frame, errors = label_chunk(records, self.model, nlp, self.batch_size, self.max_chars,
+                                        self.attribution)
         info = chunk_info(records, frame, errors)
         parts.write_part(Path(self.parts_dir), chunk_id, to_arrow(frame), {**info, "errors": errors})
         return {**info, "chunk": chunk_id}
@@ -315,7 +323,8 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
                 errors_path: str | Path | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
                 n_process: int = 1, chunk_size: int = DEFAULT_CHUNK_SIZE, engine: str = "local",
                 scheduler: str | None = None, resume: bool = False, progress: bool = False,
-                max_chars: int | None = None, trust_pickle: bool = False) -> LabelSummary:
+                max_chars: int | None = None, trust_pickle: bool = False,
+                attribution_path: str | Path | None = "auto") -> LabelSummary:
     """Label every article in ``inputs`` and write sentence rows to ``out``.
 
     Parameters
@@ -346,6 +355,9 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
         Longest text parsed in one piece (default ``MAX_PIECE_CHARS``).
     trust_pickle : bool
         Allow a legacy ``.joblib`` model (see :func:`stance.model.card.load_model`).
+    attribution_path : str or Path, optional
+        Attribution classifier for the ``attributed`` column; ``"auto"``: ``models/attribution.skops``
+        when it exists; ``None``: the rules.
 
     Returns
     -------
@@ -362,6 +374,7 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
     check_inputs(inputs)
     model_path = Path(model_path or DEFAULT_MODEL_PATH)
     job = _make_job(model_path, out, batch_size, max_chars, trust_pickle)
+    job.attribution = _attribution(attribution_path)
     folder = parts.parts_folder(out)
     manifest = _manifest(inputs, model_path, chunk_size, batch_size, max_chars)
     done = parts.prepare(folder, manifest, resume)
@@ -382,6 +395,14 @@ def label_files(inputs: list[str | Path], out: str | Path, model_path: str | Pat
     write_meta(out, model_path, inputs, summary, settings)
     parts.discard(folder)
     return summary
+
+
+def _attribution(path):
+    from stance.model.attribution_training import DEFAULT_ATTRIBUTION_PATH, load_attribution
+
+    if path == "auto":
+        path = DEFAULT_ATTRIBUTION_PATH if DEFAULT_ATTRIBUTION_PATH.exists() else None
+    return None if path is None else load_attribution(path)
 
 
 def _make_job(model_path: Path, out: Path, batch_size: int, max_chars: int | None,

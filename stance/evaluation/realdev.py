@@ -117,4 +117,18 @@ class RealdevData:
         return cls(sentences, articles, realdev_features(sentences, spacy_model))
 
     def metrics(self, predictions: pd.DataFrame) -> dict:
-        return realdev_metrics(self.sentences, self.articles, predictions)
+        out = realdev_metrics(self.sentences, self.articles, predictions)
+        for name, attributed in self.detected_attribution().items():
+            own = ~attributed.loc[predictions.index]
+            out[f"article_auc_own_voice_{name}"] = article_auc(
+                self.sentences.loc[own[own].index], self.articles, predictions.loc[own[own].index, "pred"])
+        return out
+
+    def detected_attribution(self) -> dict:
+        """Attribution as the labels output would give it: the rules, and the learned classifier if committed."""
+        from stance.model.attribution_training import DEFAULT_ATTRIBUTION_PATH, load_attribution
+
+        found = {"rules": self.features["attributed"].astype(bool)}
+        if DEFAULT_ATTRIBUTION_PATH.exists():
+            found["learned"] = pd.Series(load_attribution().predict(self.features), index=self.features.index)
+        return found

@@ -98,7 +98,7 @@ def _plain_vocabularies(pipeline: Pipeline) -> None:
     # A fitted TfidfVectorizer maps terms to numpy integers, which skops stores
     # as one array file each (tens of thousands): Python ints make the file a
     # third the size and ten times faster to load. Same mapping, same model.
-    features = pipeline.named_steps.get("features")
+    features = getattr(pipeline, "named_steps", {}).get("features")
     for _, step, _ in getattr(features, "transformers_", []):
         if isinstance(getattr(step, "vocabulary_", None), dict):
             step.vocabulary_ = {term: int(index) for term, index in step.vocabulary_.items()}
@@ -252,7 +252,7 @@ def check_embeddings_extra(pipeline: Pipeline) -> None:
     """Fail at load time, not at the first prediction, when the model needs the missing extra."""
     from stance.sentences.embeddings import SentenceEmbedding, require_embeddings
 
-    features = pipeline.named_steps.get("features")
+    features = getattr(pipeline, "named_steps", {}).get("features")
     if any(isinstance(step, SentenceEmbedding) for _, step, _ in getattr(features, "transformers", [])):
         require_embeddings()
 

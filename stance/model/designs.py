@@ -11,10 +11,19 @@ from sklearn.pipeline import Pipeline
 from stance.model.pipeline import build_pipeline
 
 DESIGNS: dict[str, dict] = {
-    "default": {"description": "lemma + character n-grams, cue lexicons, flags; calibrated linear SVM",
-                "params": {}},
-    "minilm": {"description": "default + frozen all-MiniLM-L6-v2 sentence embedding (weight 0.5)",
+    # The committed fast default (`stance train`, `make train`): chosen on realdev + LOSO (README).
+    "default": {"description": "n-grams, cues, flags + model2vec static embedding (weight 1) + prototype similarity",
+                "params": {"static_embeddings": True, "static_weight": 1.0, "prototypes": True}},
+    "ngrams": {"description": "lemma + character n-grams, cue lexicons, flags; calibrated linear SVM (default until issue 12)",
+               "params": {}},
+    "minilm": {"description": "ngrams + frozen all-MiniLM-L6-v2 sentence embedding (weight 0.5)",
                "params": {"embeddings": True}},
+    # Issue 12: static embeddings distilled from all-MiniLM-L6-v2 by model2vec (no torch at run time)
+    # and similarity to team-written stance prototypes, as blocks beside the n-grams.
+    "static": {"description": "ngrams + model2vec static embedding of all-MiniLM-L6-v2 (256 dims, weight 1)",
+               "params": {"static_embeddings": True, "static_weight": 1.0}},
+    "prototypes": {"description": "ngrams + similarity to team-written stance prototypes (static model)",
+                   "params": {"prototypes": True}},
 }
 
 

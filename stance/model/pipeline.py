@@ -57,7 +57,9 @@ def build_classifier(C: float = DEFAULT_C, linear_model: str = DEFAULT_LINEAR_MO
 
 def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ngrams: bool = True,
                    linear_model: str = DEFAULT_LINEAR_MODEL, calibration: str = DEFAULT_CALIBRATION,
-                   embeddings: bool = False, embedding_weight: float = DEFAULT_EMBEDDING_WEIGHT) -> Pipeline:
+                   embeddings: bool = False, embedding_weight: float = DEFAULT_EMBEDDING_WEIGHT,
+                   static_embeddings: bool = False, static_weight: float = 1.0,
+                   prototypes: bool = False, prototype_weight: float = 1.0) -> Pipeline:
     """The untrained stance pipeline: spaCy features, feature union, calibrated linear classifier.
 
     Parameters
@@ -76,6 +78,8 @@ def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ng
         Add MiniLM sentence embeddings to the features (the ``embeddings`` extra; slower).
     embedding_weight : float
         Scale of the embedding block.
+    static_embeddings, static_weight, prototypes, prototype_weight
+        The model2vec blocks, see :func:`stance.sentences.features.build_feature_union`.
 
     Examples
     --------
@@ -86,7 +90,9 @@ def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ng
     return Pipeline([
         ("spacy", SpacySentenceFeaturizer(spacy_model=spacy_model)),
         ("features", build_feature_union(char_ngrams=char_ngrams, embeddings=embeddings,
-                                         embedding_weight=embedding_weight)),
+                                         embedding_weight=embedding_weight, static_embeddings=static_embeddings,
+                                         static_weight=static_weight, prototypes=prototypes,
+                                         prototype_weight=prototype_weight)),
         ("clf", build_classifier(C=C, linear_model=linear_model, calibration=calibration)),
     ])
 

