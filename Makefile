@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 
 MODEL       := models/stance.joblib
 MINILM      := models/stance-minilm.joblib
+ACCURATE    := models/stance-accurate.joblib
+ENCODER     := models/encoders/minilm-stance/encoder.onnx
 ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl) corpus/splits.json
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet
@@ -17,7 +19,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm evaluate label aggregate demo test bench report clean
+.PHONY: help setup setup-accurate data train train-minilm encoder train-accurate evaluate label aggregate demo test bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -44,6 +46,17 @@ train-minilm: $(MINILM) ## Train the optional MiniLM-embeddings model (card: mod
 
 $(MINILM): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) train --embeddings --out $@ --if-changed
+
+setup-accurate: $(STAMP) ## Add what the accurate model needs: ONNX Runtime, tokenizers, and the train-encoders extra
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[accurate,train-encoders]'
+
+encoder: | $(STAMP) ## Fine-tune MiniLM on stance pairs, export it to ONNX (models/encoders/minilm-stance/; torch, about 15 min)
+	$(STANCE) train-encoder --out $(dir $(ENCODER))
+
+train-accurate: $(ACCURATE) ## Train the accurate model on the fine-tuned encoder (card: models/stance-accurate.card.json)
+
+$(ACCURATE): $(ANNOTATIONS) $(ENCODER) | $(STAMP)
+	$(STANCE) train --design minilm-tuned --out $@ --if-changed
 
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
