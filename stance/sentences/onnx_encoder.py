@@ -64,7 +64,7 @@ def onnx_threads() -> int:
 class _Encoder:
     """An ONNX Runtime session, its tokenizer, and a text-keyed cache of vectors."""
 
-    def __init__(self, directory: Path, sha256: str | None):
+    def __init__(self, directory: Path):
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -73,8 +73,7 @@ class _Encoder:
         onnx_path = directory / "encoder.onnx"
         if not onnx_path.exists():
             raise EncoderMissing(f"{onnx_path}: no encoder here; `make encoder` trains and exports it")
-        if sha256 and file_sha256(onnx_path) != sha256:
-            raise EncoderMissing(f"{onnx_path}: sha256 differs from the one this model was fitted with")
+        self.sha256 = file_sha256(onnx_path)
         meta = json.loads((directory / "encoder.json").read_text())
         self.tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(meta["max_seq_length"]))
@@ -116,9 +115,16 @@ class _Encoder:
 
 
 @lru_cache(maxsize=4)
+def _open(directory: str) -> _Encoder:
+    return _Encoder(Path(directory))
+
+
 def load_encoder(directory: str, sha256: str | None = None) -> _Encoder:
-    """The encoder of ``directory`` (one per folder and hash, per process)."""
-    return _Encoder(Path(directory), sha256)
+    """The encoder of ``directory``, opened once per process; refused if its sha256 is not ``sha256``."""
+    encoder = _open(directory)
+    if sha256 and encoder.sha256 != sha256:
+        raise EncoderMissing(f"{directory}/encoder.onnx: sha256 differs from the one this model was fitted with")
+    return encoder
 
 
 def encode(texts: list[str], encoder_dir: str | Path = DEFAULT_ENCODER_DIR, batch_size: int = 32,
@@ -158,8 +164,8 @@ class OnnxSentenceEmbedding(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         validate_data(self, _not_a_string(X), dtype=None, ensure_all_finite=False)
         directory = resolve(self.encoder_dir)
-        load_encoder(str(directory), None)  # fails early, with the reason, when something is missing
-        self.encoder_sha256_ = file_sha256(directory / "encoder.onnx")
+        # fails early, with the reason, when something is missing
+        self.encoder_sha256_ = load_encoder(str(directory)).sha256
         return self
 
     def transform(self, X) -> np.ndarray:
