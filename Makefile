@@ -19,7 +19,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup setup-accurate data train train-minilm encoder train-accurate evaluate label aggregate demo test bench report clean
+.PHONY: help setup setup-accurate data train train-minilm encoder train-accurate bench-accurate evaluate label aggregate demo test bench report clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -87,6 +87,9 @@ test: $(STAMP) ## Second command: run the test suite
 BENCH_ARGS ?=
 bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")
 	$(STANCE) bench --model $(MODEL) $(BENCH_ARGS)
+
+bench-accurate: | $(STAMP) ## The same benchmark for the accurate model (one process, one ONNX thread)
+	$(STANCE) bench --processes 1 --no-components --model $(ACCURATE) $(BENCH_ARGS)
 
 clean: ## Remove generated files (keeps .venv and the committed model)
 	rm -rf build reports/seed-labels.* reports/outlets.csv
