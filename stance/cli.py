@@ -107,6 +107,31 @@ def train_attribution(out) -> None:
         click.echo(f"{where}: kappa learned {k['learned']:.3f}, rules {k['rules']:.3f} (n={k['n']})")
 
 
+@main.command("train-encoder")
+@click.option("--out", type=click.Path(file_okay=False), default="models/encoders/minilm-stance", show_default=True,
+              help="Folder for encoder.onnx, tokenizer.json, encoder.json and trained_layers.safetensors.")
+@click.option("--pairs", type=int, default=1600, show_default=True, help="Sentence pairs of the one training pass.")
+@click.option("--frozen-layers", type=int, default=3, show_default=True,
+              help="Lower transformer layers (of 6) kept frozen, with the word embeddings.")
+@click.option("--eval-every", type=int, default=25, show_default=True, help="Steps between early-stopping checks on dev.")
+@click.option("--max-minutes", type=float, default=15, show_default=True,
+              help="Stop training after this long (then the best dev checkpoint is kept).")
+def train_encoder(out, pairs, frozen_layers, eval_every, max_minutes) -> None:
+    """Fine-tune all-MiniLM-L6-v2 on stance pairs (train split) and export it for ONNX Runtime.
+
+    Needs the 'train-encoders' extra (torch, sentence-transformers, onnx). The best
+    checkpoint on the authored dev split is kept; `stance train --design minilm-tuned`
+    then fits the accurate model on top of it.
+    """
+    try:
+        from stance.sentences.encoder_training import train_encoder as run
+    except ImportError as exc:
+        _fail(f"{exc}: install the 'train-encoders' extra: pip install -e '.[train-encoders]'")
+    record = run(Path(out), n_pairs=pairs, frozen_layers=frozen_layers, eval_every=eval_every, max_minutes=max_minutes,
+                 log=lambda line: click.echo(line))
+    click.echo(f"best dev macro-F1 {record['best_dev_macro_f1']:.3f} in {record['train_seconds']} s -> {out}")
+
+
 @main.command()
 @click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False),
               help="JSONL with at least 'text' and 'label'.")

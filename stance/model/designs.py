@@ -10,6 +10,9 @@ from sklearn.pipeline import Pipeline
 
 from stance.model.pipeline import build_pipeline
 
+# Fine-tuned by `stance train-encoder` (SetFit-style pairs, 3 of 6 layers frozen, early stopping on dev).
+TUNED_ENCODER = "models/encoders/minilm-stance"
+
 DESIGNS: dict[str, dict] = {
     # The committed fast default (`stance train`, `make train`): chosen on realdev + LOSO (README).
     "default": {"description": "n-grams, cues, flags + model2vec static embedding (weight 1) + prototype similarity",
@@ -24,6 +27,14 @@ DESIGNS: dict[str, dict] = {
                "params": {"static_embeddings": True, "static_weight": 1.0}},
     "prototypes": {"description": "ngrams + similarity to team-written stance prototypes (static model)",
                    "params": {"prototypes": True}},
+    "minilm-frozen-only": {"description": "frozen all-MiniLM-L6-v2 embedding and the flags alone (no n-grams)",
+                           "params": {"embeddings": True, "embedding_weight": 1.0, "ngram_blocks": False}},
+    "minilm-tuned-only": {"description": "fine-tuned MiniLM (ONNX, models/encoders/minilm-stance) and the flags alone",
+                          "params": {"encoder": TUNED_ENCODER, "encoder_weight": 1.0, "ngram_blocks": False}},
+    "minilm-tuned": {"description": "default + fine-tuned MiniLM embedding via ONNX Runtime (weight 0.5)",
+                     "params": {"encoder": TUNED_ENCODER, "encoder_weight": 0.5}},
+    "minilm-tuned-w1": {"description": "default + fine-tuned MiniLM embedding via ONNX Runtime (weight 1.0)",
+                        "params": {"encoder": TUNED_ENCODER, "encoder_weight": 1.0}},
 }
 
 

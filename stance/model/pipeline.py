@@ -59,7 +59,8 @@ def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ng
                    linear_model: str = DEFAULT_LINEAR_MODEL, calibration: str = DEFAULT_CALIBRATION,
                    embeddings: bool = False, embedding_weight: float = DEFAULT_EMBEDDING_WEIGHT,
                    static_embeddings: bool = False, static_weight: float = 1.0,
-                   prototypes: bool = False, prototype_weight: float = 1.0) -> Pipeline:
+                   prototypes: bool = False, prototype_weight: float = 1.0,
+                   encoder: str | None = None, encoder_weight: float = 1.0, ngram_blocks: bool = True) -> Pipeline:
     """The untrained stance pipeline: spaCy features, feature union, calibrated linear classifier.
 
     Parameters
@@ -80,6 +81,9 @@ def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ng
         Scale of the embedding block.
     static_embeddings, static_weight, prototypes, prototype_weight
         The model2vec blocks, see :func:`stance.sentences.features.build_feature_union`.
+    encoder, encoder_weight, ngram_blocks
+        A fine-tuned ONNX encoder block and whether to keep the n-gram blocks, see
+        :func:`stance.sentences.features.build_feature_union`.
 
     Examples
     --------
@@ -92,7 +96,8 @@ def build_pipeline(C: float = DEFAULT_C, spacy_model: str | None = None, char_ng
         ("features", build_feature_union(char_ngrams=char_ngrams, embeddings=embeddings,
                                          embedding_weight=embedding_weight, static_embeddings=static_embeddings,
                                          static_weight=static_weight, prototypes=prototypes,
-                                         prototype_weight=prototype_weight)),
+                                         prototype_weight=prototype_weight, encoder=encoder,
+                                         encoder_weight=encoder_weight, ngram_blocks=ngram_blocks)),
         ("clf", build_classifier(C=C, linear_model=linear_model, calibration=calibration)),
     ])
 
@@ -126,6 +131,12 @@ def _block_params(step, columns) -> dict:
         out = {f"n_{side}_cues": len(cues) for side, cues in (params["lexicons"] or CUE_LEXICONS).items()}
     from stance.sentences.embeddings import ENCODER_NAME, SentenceEmbedding
 
+    from stance.sentences.onnx_encoder import OnnxSentenceEmbedding
+
     if isinstance(step, SentenceEmbedding):
         out["encoder"] = ENCODER_NAME
+    if isinstance(step, OnnxSentenceEmbedding):
+        out["encoder"] = step.encoder_dir
+        if hasattr(step, "encoder_sha256_"):
+            out["encoder_sha256"] = step.encoder_sha256_
     return out or {"columns": list(columns) if isinstance(columns, (list, tuple)) else columns}

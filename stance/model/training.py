@@ -98,9 +98,19 @@ def is_current(out: str | Path, df: pd.DataFrame, pipeline_params: dict | None =
         card = read_card(out)
         return (card["training_data"]["sha256"] == data_sha256(df)
                 and card.get("pipeline_params", {}) == (pipeline_params or {})
-                and card["training_data"].get("user_data", {}).get("weight") == user_weight)
+                and card["training_data"].get("user_data", {}).get("weight") == user_weight
+                and card.get("encoder_sha256") == encoder_sha256(pipeline_params or {}))
     except (ModelIntegrityError, FileNotFoundError, KeyError):
         return False
+
+
+def encoder_sha256(pipeline_params: dict) -> str | None:
+    """The sha256 of the ONNX encoder a design uses (a retrained encoder makes the model stale), else None."""
+    if not pipeline_params.get("encoder"):
+        return None
+    from stance.sentences.onnx_encoder import file_sha256, resolve
+
+    return file_sha256(resolve(pipeline_params["encoder"]) / "encoder.onnx")
 
 
 def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int = 5, if_changed: bool = False,
@@ -145,6 +155,8 @@ def train(data_paths=None, out: str | Path = DEFAULT_MODEL_PATH, cv_folds: int =
     }
     if user_files:
         card["training_data"]["user_data"] = user_data_card(user_files, user_rows, user_weight)
+    if encoder_sha256(pipeline_params):
+        card["encoder_sha256"] = encoder_sha256(pipeline_params)
     if grouped_cv and cv_folds and df["doc_id"].nunique() >= cv_folds:
         oof = grouped_cv_predictions(pipeline, X, y, df["doc_id"], cv_folds, weights)
         card["metrics"] = {"grouped_cv": {"folds": cv_folds, **classification_metrics(y, oof)}}

@@ -24,6 +24,9 @@ TRUSTED_TYPES = (
     # with numpy after checking that hash (nothing executable in the file)
     "stance.sentences.static_embeddings.StaticEmbedding",
     "stance.sentences.static_embeddings.PrototypeSimilarity",
+    # the fine-tuned encoder block of the accurate model: it holds the encoder folder and its sha256 and
+    # opens encoder.onnx with ONNX Runtime after checking that hash
+    "stance.sentences.onnx_encoder.OnnxSentenceEmbedding",
     # the learned attribution classifier (models/attribution.skops) and its rule-feature function
     "stance.sentences.attribution.AttributionModel",
     "stance.sentences.attribution.rule_features",

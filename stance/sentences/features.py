@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from stance.sentences.embeddings import SentenceEmbedding
 from stance.sentences.static_embeddings import PrototypeSimilarity, StaticEmbedding
+from stance.sentences.onnx_encoder import OnnxSentenceEmbedding
 from stance.sentences.spacy_pipeline import FEATURE_COLUMNS, MENTION_NAMES, cached_nlp, parse_units, pipeline_info
 
 FLAG_COLUMNS = ["negated", "attributed", "boilerplate"] + [f"mention_{m}" for m in MENTION_NAMES]
@@ -180,7 +181,9 @@ def _flags_to_float(X) -> np.ndarray:
 
 def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, embeddings: bool = False,
                         embedding_weight: float = 1.0, static_embeddings: bool = False, static_weight: float = 1.0,
-                        prototypes: bool = False, prototype_weight: float = 1.0) -> ColumnTransformer:
+                        prototypes: bool = False, prototype_weight: float = 1.0,
+                        encoder: str | None = None, encoder_weight: float = 1.0,
+                        ngram_blocks: bool = True) -> ColumnTransformer:
     """Map feature records to one sparse matrix.
 
     Lemma uni/bi-grams with negation marking, character n-grams within word
@@ -206,6 +209,14 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, 
         Add :class:`stance.sentences.static_embeddings.PrototypeSimilarity` (similarity to stance prototypes).
     prototype_weight : float
         Scale of that block.
+    encoder : str, optional
+        Folder of a fine-tuned ONNX sentence encoder: adds the
+        :class:`stance.sentences.onnx_encoder.OnnxSentenceEmbedding` block (no torch needed).
+    encoder_weight : float
+        Scale of that block.
+    ngram_blocks : bool
+        Keep the lemma, character and cue blocks; ``False`` leaves the embeddings and the flags alone
+        (to measure what an encoder carries by itself).
     """
     steps = [
         ("lemma_ngrams", TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2,
@@ -216,10 +227,14 @@ def build_feature_union(char_ngrams: bool = True, lexicons: dict | None = None, 
     if char_ngrams:
         steps.insert(1, ("char_ngrams", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                                         sublinear_tf=True, max_features=60000), "text"))
+    if not ngram_blocks:
+        steps = [step for step in steps if step[0] == "flags"]
     if embeddings:
         steps.append(("embedding", SentenceEmbedding(weight=embedding_weight), ["text"]))
     if static_embeddings:
         steps.append(("static_embedding", StaticEmbedding(weight=static_weight), ["text"]))
     if prototypes:
         steps.append(("prototypes", PrototypeSimilarity(weight=prototype_weight), ["text"]))
+    if encoder:
+        steps.append(("encoder", OnnxSentenceEmbedding(encoder_dir=encoder, weight=encoder_weight), ["text"]))
     return ColumnTransformer(steps, sparse_threshold=1.0)
