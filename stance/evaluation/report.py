@@ -159,7 +159,7 @@ def _learning_curve(results: dict) -> list[str]:
             [f"{_f(row[p]['mean'])} ({_f(row[p]['min'])}-{_f(row[p]['max'])})" for p in protocols]
             for row in curve["summary"]]
     return (["## Learning curve", "",
-             "Our design fitted on a random share of the authored train+dev documents (plus the seed articles), "
+             "The n-gram design (`build_pipeline()`) fitted on a random share of the authored train+dev documents (plus the seed articles), "
              "several draws per share; grouped CV runs within the drawn documents.", ""]
             + _table(header, rows) + [f"![learning curve]({curve['figure']})", ""])
 
