@@ -149,7 +149,7 @@ def test_static_design_trains_and_records_its_blocks(small_training_file, tmp_pa
     from stance.model.card import load_model
     from stance.model.training import train
 
-    out = tmp_path / "static.joblib"
+    out = tmp_path / "static.skops"
     card = train([small_training_file], out=out, cv_folds=3, grouped_cv=False, char_ngrams=False,
                  static_embeddings=True, prototypes=True)
     assert "metrics" not in card  # --no-grouped-cv and no corpus: no figures to compute
