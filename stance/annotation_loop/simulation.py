@@ -178,12 +178,12 @@ def strategy_at(result: dict, n_labels: int, weight: float | None = None) -> dic
 
 def plot_curves(results: dict[str, dict], path: str | Path) -> Path:
     """One panel per pool: macro-F1 against labels, one line per strategy (and weight)."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from stance.results.plots import save_figure
 
-    fig, axes = plt.subplots(1, len(results), figsize=(5.2 * len(results), 3.8), squeeze=False)
+    fig = Figure(figsize=(5.2 * len(results), 3.8), layout="constrained")
+    axes = fig.subplots(1, len(results), squeeze=False)
     for ax, (name, result) in zip(axes[0], results.items()):
         weights = sorted({c["user_weight"] for c in result["curves"]})
         for curve in result["curves"]:
@@ -195,12 +195,7 @@ def plot_curves(results: dict[str, dict], path: str | Path) -> Path:
         ax.set_ylabel("macro-F1 on held-out pool documents")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def load_results(out_dir: str | Path) -> dict[str, dict]:

@@ -88,12 +88,12 @@ def summarize(draws: list[dict]) -> list[dict]:
 
 def plot_learning_curve(summary: list[dict], path: str | Path) -> Path:
     """Macro-F1 against authored sentences (log scale), one line per protocol with its draw range."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from stance.results.plots import save_figure
 
-    fig, ax = plt.subplots(figsize=(6.4, 4))
+    fig = Figure(figsize=(6.4, 4), layout="constrained")
+    ax = fig.add_subplot()
     x = [row["n_sentences_mean"] for row in summary]
     titles = {"loso": "leave-one-seed-article-out", "realdev": "realdev (50 real articles)",
               "grouped_cv": "grouped CV (authored)"}
@@ -110,12 +110,7 @@ def plot_learning_curve(summary: list[dict], path: str | Path) -> Path:
     ax.set_title("Learning curve of the default design")
     ax.grid(alpha=0.3)
     ax.legend()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_learning_curve(corpus: pd.DataFrame, features: pd.DataFrame, out_dir: str | Path, log=None) -> Path:

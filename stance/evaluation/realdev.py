@@ -10,6 +10,7 @@ pro from the anti articles, as ROC AUC).
 from __future__ import annotations
 
 import os
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -110,20 +111,24 @@ class RealdevData:
 
     @classmethod
     def load(cls, spacy_model: str | None = None) -> "RealdevData | None":
-        """The data, or ``None`` when the realdev folder is absent (then every realdev figure is skipped)."""
+        """The data, or ``None`` when the realdev folder is absent (then every realdev figure is skipped).
+
+        Loaded once per folder and spaCy pipeline in a process: training asks for it for the
+        card's figures, its rates and the report, and parsing 793 sentences is not free.
+        """
         if not realdev_available():
             return None
-        sentences, articles = load_realdev()
-        return cls(sentences, articles, realdev_features(sentences, spacy_model))
+        return _loaded(str(realdev_dir()), spacy_model)
 
     def metrics(self, predictions: pd.DataFrame) -> dict:
         out = realdev_metrics(self.sentences, self.articles, predictions)
-        for name, attributed in self.detected_attribution().items():
+        for name, attributed in self.detected_attribution.items():
             own = ~attributed.loc[predictions.index]
             out[f"article_auc_own_voice_{name}"] = article_auc(
                 self.sentences.loc[own[own].index], self.articles, predictions.loc[own[own].index, "pred"])
         return out
 
+    @cached_property
     def detected_attribution(self) -> dict:
         """Attribution as the labels output would give it: the rules, and the learned classifier if committed."""
         from stance.model.attribution_training import DEFAULT_ATTRIBUTION_PATH, load_attribution
@@ -132,3 +137,9 @@ class RealdevData:
         if DEFAULT_ATTRIBUTION_PATH.exists():
             found["learned"] = pd.Series(load_attribution().predict(self.features), index=self.features.index)
         return found
+
+
+@lru_cache(maxsize=4)
+def _loaded(directory: str, spacy_model: str | None) -> RealdevData:
+    sentences, articles = load_realdev()
+    return RealdevData(sentences, articles, realdev_features(sentences, spacy_model))

@@ -14,7 +14,6 @@ card; this can. Legacy ``.joblib`` pickles load only with ``trust_pickle=True``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import platform
 import warnings
@@ -26,7 +25,7 @@ import skops.io as sio
 from skops.io.exceptions import UntrustedTypesFoundException
 from sklearn.pipeline import Pipeline
 
-from stance.config import DEFAULT_MODEL_PATH, LABELS
+from stance.config import DEFAULT_MODEL_PATH, LABELS, file_sha256  # noqa: F401 (re-exported)
 from stance.model.pipeline import design_summary
 from stance.model.trusted_types import TRUSTED_TYPES
 from stance.sentences.spacy_pipeline import cached_nlp, pipeline_info
@@ -55,14 +54,6 @@ def card_path(model_path: str | Path) -> Path:
     """Where the card of ``model_path`` lives."""
     model_path = Path(model_path)
     return model_path.with_name(model_path.stem + ".card.json")
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def library_versions() -> dict:

@@ -28,13 +28,6 @@ RATE_LABELS = ("pro", "anti", "neutral")
 PROBABILITY_COLUMNS = [f"p_{label}" for label in RATE_LABELS]
 
 
-def load_realdev() -> pd.DataFrame | None:
-    """The realdev sentences (``doc_id, text, label, ...``), or ``None`` when absent."""
-    from stance.evaluation.realdev import load_realdev as load_sentences_and_articles, realdev_available
-
-    return load_sentences_and_articles()[0] if realdev_available() else None
-
-
 def loso_predictions(design, corpus: pd.DataFrame | None = None, features: pd.DataFrame | None = None,
                      loso: pd.DataFrame | None = None) -> pd.DataFrame:
     """Leave-one-seed-article-out predictions of ``design`` with the seed sentences' true labels."""
@@ -54,14 +47,14 @@ def loso_predictions(design, corpus: pd.DataFrame | None = None, features: pd.Da
 
 def realdev_predictions(model) -> pd.DataFrame | None:
     """The fitted ``model``'s predictions on the realdev sentences, or ``None`` without realdev."""
-    from stance.evaluation.harness import class_probabilities, featurize_corpus
+    from stance.evaluation.harness import class_probabilities
+    from stance.evaluation.realdev import RealdevData
 
-    realdev = load_realdev()
-    if realdev is None:
+    data = RealdevData.load(model.named_steps["spacy"].spacy_model)
+    if data is None:
         return None
-    spacy_model = model.named_steps["spacy"].spacy_model
-    features = featurize_corpus(realdev["text"].astype(str).tolist(), spacy_model)
-    proba = class_probabilities(model, features, labels=LABELS)
+    realdev = data.sentences
+    proba = class_probabilities(model, data.features, labels=LABELS)
     frame = pd.DataFrame(proba, columns=[f"p_{label}" for label in LABELS])
     return pd.DataFrame({"source": "realdev", "doc_id": realdev["doc_id"].to_numpy(),
                          "label": realdev["label"].to_numpy(),

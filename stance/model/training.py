@@ -108,7 +108,8 @@ def encoder_sha256(pipeline_params: dict) -> str | None:
     """The sha256 of the ONNX encoder a design uses (a retrained encoder makes the model stale), else None."""
     if not pipeline_params.get("encoder"):
         return None
-    from stance.sentences.onnx_encoder import file_sha256, resolve
+    from stance.config import file_sha256
+    from stance.sentences.onnx_encoder import resolve
 
     return file_sha256(resolve(pipeline_params["encoder"]) / "encoder.onnx")
 

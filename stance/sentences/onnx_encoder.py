@@ -17,7 +17,6 @@ Examples
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import lru_cache
@@ -27,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from stance.config import MODELS_DIR, ROOT
+from stance.config import MODELS_DIR, ROOT, file_sha256
 
 DEFAULT_ENCODER_DIR = MODELS_DIR / "encoders" / "minilm-stance"
 DIMENSIONS = 384
@@ -42,14 +41,6 @@ def resolve(encoder_dir: str | Path) -> Path:
     """An encoder folder; relative paths are taken from the repository root, so a model file travels."""
     path = Path(encoder_dir)
     return path if path.is_absolute() else ROOT / path
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def onnx_threads() -> int:

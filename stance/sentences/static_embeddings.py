@@ -14,7 +14,6 @@ that hash, so a pipeline pickles small and refuses silently changed weights.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from stance.config import MODELS_DIR
+from stance.config import MODELS_DIR, file_sha256
 
 STATIC_MODEL_DIR = MODELS_DIR / "static-minilm-256"
 WEIGHTS_FILE = "model.safetensors"
@@ -73,7 +72,7 @@ class StaticModelMismatch(RuntimeError):
 
 
 def weights_sha256(model_dir: Path | str) -> str:
-    return hashlib.sha256((Path(model_dir) / WEIGHTS_FILE).read_bytes()).hexdigest()
+    return file_sha256(Path(model_dir) / WEIGHTS_FILE)
 
 
 @lru_cache(maxsize=4)
